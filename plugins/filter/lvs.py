@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) lvs.cluster contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn the inventory's LVS description into what each role renders."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.lvs.cluster.plugins.module_utils import model
+
+# The host variables the model reads; copying only these keeps hostvars templating cheap.
+_HOST_KEYS = ('lvs_address', 'ansible_host', 'director_interface')
+
+
+def _compact(hostvars):
+    compact = {}
+    for name in hostvars:
+        hvars = hostvars[name]
+        compact[name] = {key: hvars.get(key) for key in _HOST_KEYS if hvars.get(key) is not None}
+    return compact
+
+
+def director_view(services, instances, director, directors, hostvars, settings=None):
+    try:
+        return model.director_view(services, instances, director, directors, _compact(hostvars), settings)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def real_server_vips(services, host, hostvars):
+    try:
+        return model.real_server_vips(services, host, _compact(hostvars))
+    except model.ModelError as exc:
+        raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def ipvsadm_services(services):
+    return model.ipvsadm_services(services)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'director_view': director_view,
+            'real_server_vips': real_server_vips,
+            'ipvsadm_services': ipvsadm_services,
+        }
