@@ -96,17 +96,18 @@ def present_modules(names, proc_modules=PROC_MODULES, sys_module=SYS_MODULE, mod
 
 
 def file_path(name, directory=MODULES_LOAD_D):
-    """Absolute path of the modules-load.d file: a bare ``NAME.conf`` goes into ``directory``."""
+    """Absolute path of the modules-load.d file: a bare ``NAME[.conf]`` goes into ``directory``."""
     if not name or not isinstance(name, str):
-        raise KmodError('file must be a file name or an absolute path')
+        raise KmodError('persist must be a file name or an absolute path')
     if os.path.isabs(name):
         if name.endswith('/'):
-            raise KmodError('file %r is a directory, not a file' % name)
+            raise KmodError('persist %r is a directory, not a file' % name)
         return os.path.normpath(name)
     if '/' in name or name in ('.', '..'):
-        raise KmodError('file %r must be a bare file name (in %s) or an absolute path' % (name, directory))
+        raise KmodError('persist %r must be a bare file name (in %s) or an absolute path' % (name, directory))
     if not name.endswith('.conf'):
-        raise KmodError('file %r must end in .conf: systemd-modules-load only reads *.conf files' % name)
+        # systemd only reads *.conf files
+        name += '.conf'
     return os.path.join(directory, name)
 
 

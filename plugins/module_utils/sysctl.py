@@ -145,18 +145,19 @@ def write_value(key, value, proc_root=PROC_SYS):
 
 
 def file_path(name, directory=SYSCTL_D):
-    """Absolute path of the sysctl.d file: a bare ``NAME.conf`` goes into ``directory``."""
+    """Absolute path of the sysctl.d file: a bare ``NAME[.conf]`` goes into ``directory``."""
     if not name or not isinstance(name, str):
-        raise SysctlError('file must be a file name or an absolute path')
+        raise SysctlError('name must be a file name or an absolute path')
     if os.path.isabs(name):
         if name.endswith('/'):
-            raise SysctlError('file %r is a directory, not a file' % name)
+            raise SysctlError('name %r is a directory, not a file' % name)
         return os.path.normpath(name)
     if '/' in name or name in ('.', '..'):
-        raise SysctlError('file %r must be a bare file name (in %s) or an absolute path'
+        raise SysctlError('name %r must be a bare file name (in %s) or an absolute path'
                           % (name, directory))
     if not name.endswith('.conf'):
-        raise SysctlError('file %r must end in .conf: systemd-sysctl only reads *.conf files' % name)
+        # systemd only reads *.conf files
+        name += '.conf'
     return os.path.join(directory, name)
 
 

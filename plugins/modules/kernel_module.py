@@ -21,29 +21,25 @@ description:
   - In a container that shares the host's kernel, modules the host has already loaded are
     reported as present without calling C(modprobe). A module that is missing there cannot
     be loaded from inside; the task fails and says to load it on the host.
-  - The module owns the whole file, replaced atomically (mode C(0644)) with exactly
-    O(names). With an empty O(names) the file is removed. Modules are never unloaded.
+  - The module owns the whole O(persist) file, replaced atomically (mode C(0644)) with
+    exactly O(name). With an empty O(name) the file is removed. Modules are never unloaded.
 options:
-  names:
+  name:
     description:
       - Kernel module names, for example V(ip_vs) and V(ip_vs_wlc), or V(ipip) for IP-in-IP
         tunnels. Dashes and underscores are equivalent; the file and results use underscores.
+      - An empty list loads nothing and removes the O(persist) file.
     type: list
     elements: str
     required: true
-  file:
-    description:
-      - The modules-load.d file. A bare name such as V(lvs-director.conf) is created in
-        C(/etc/modules-load.d/) and must end in C(.conf); an absolute path is used as it is.
-      - Give each role or purpose its own file; the module rewrites the whole file.
-    type: str
-    default: lvs-cluster.conf
   persist:
     description:
-      - Write O(file) so that the modules are loaded at boot. With V(false) the file is not
-        touched and the modules are only loaded now.
-    type: bool
-    default: true
+      - The modules-load.d file that lists O(name) for the next boot. A bare name such as
+        V(lvs-cluster-director) becomes C(/etc/modules-load.d/lvs-cluster-director.conf)
+        (C(.conf) is appended when missing); an absolute path is used as it is.
+      - Give each role or purpose its own file; the module rewrites the whole file.
+    type: str
+    default: lvs-cluster
 attributes:
   check_mode:
     support: full
@@ -58,18 +54,18 @@ notes:
 EXAMPLES = r'''
 - name: IPVS and the schedulers the services use
   lvs.cluster.kernel_module:
-    names: [ip_vs, ip_vs_wlc, ip_vs_rr]
-    file: lvs-director.conf
+    name: [ip_vs, ip_vs_wlc, ip_vs_rr]
+    persist: lvs-cluster-director
 
 - name: IP-in-IP for LVS/TUN real servers (an empty list removes the file)
   lvs.cluster.kernel_module:
-    names: "{{ ['ipip'] if tunnel_vips | length > 0 else [] }}"
-    file: lvs-real-server.conf
+    name: "{{ ['ipip'] if tunnel_vips | length > 0 else [] }}"
+    persist: lvs-cluster-real-server
 '''
 
 RETURN = r'''
 present:
-  description: Modules of O(names) the kernel had before the task (loaded or built in).
+  description: Modules of O(name) the kernel had before the task (loaded or built in).
   returned: always
   type: list
   elements: str
@@ -84,7 +80,7 @@ path:
   description: Absolute path of the modules-load.d file.
   returned: always
   type: str
-  sample: /etc/modules-load.d/lvs-director.conf
+  sample: /etc/modules-load.d/lvs-cluster-director.conf
 file_changed:
   description: Whether the file was (or, in check mode, would be) written or removed.
   returned: always
@@ -139,9 +135,8 @@ def write_file(module, path, text):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            names=dict(type='list', elements='str', required=True),
-            file=dict(type='str', default='lvs-cluster.conf'),
-            persist=dict(type='bool', default=True),
+            name=dict(type='list', elements='str', required=True),
+            persist=dict(type='str', default='lvs-cluster'),
         ),
         supports_check_mode=True,
     )
@@ -149,21 +144,18 @@ def main():
 
     # Decide.
     try:
-        names = canonical_names(params['names'])
-        path = file_path(params['file'], MODULES_LOAD_D)
+        names = canonical_names(params['name'])
+        path = file_path(params['persist'], MODULES_LOAD_D)
     except KmodError as exc:
         module.fail_json(msg=to_native(exc))
     present = present_modules(names, PROC_MODULES, SYS_MODULE, MODULES_BUILTIN)
     to_load = plan(names, present)
 
-    old_text = new_text = None
-    file_changed = mode_wrong = False
-    if params['persist']:
-        old_text = read_file(module, path)
-        new_text = render(names)
-        file_changed = old_text != new_text
-        mode_wrong = (new_text is not None and not file_changed
-                      and (os.stat(path).st_mode & 0o7777) != FILE_MODE)
+    old_text = read_file(module, path)
+    new_text = render(names)
+    file_changed = old_text != new_text
+    mode_wrong = (new_text is not None and not file_changed
+                  and (os.stat(path).st_mode & 0o7777) != FILE_MODE)
 
     result = dict(changed=bool(to_load or file_changed or mode_wrong), present=present,
                   loaded=to_load, path=path, file_changed=file_changed)

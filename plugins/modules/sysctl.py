@@ -42,10 +42,11 @@ options:
       - Required with O(state=present). With O(state=absent) only used to report the
         runtime values of these keys.
     type: dict
-  file:
+  name:
     description:
       - The managed file. A bare name such as V(90-lvs-real-server.conf) is created in
-        C(/etc/sysctl.d/) and must end in C(.conf); an absolute path is used as it is.
+        C(/etc/sysctl.d/) (C(.conf) is appended when missing, systemd-sysctl reads only
+        C(*.conf)); an absolute path is used as it is.
       - Give each role or purpose its own file; the module rewrites the whole file.
     type: str
     required: true
@@ -87,7 +88,7 @@ notes:
 EXAMPLES = r'''
 - name: Hide the VIPs held on loopback from ARP on a LVS/DR real server
   lvs.cluster.sysctl:
-    file: 90-lvs-real-server.conf
+    name: 90-lvs-real-server.conf
     settings:
       net.ipv4.conf.all.arp_ignore: 1
       net.ipv4.conf.all.arp_announce: 2
@@ -98,7 +99,7 @@ EXAMPLES = r'''
 
 - name: Write the file only, for keys of an interface that appears later
   lvs.cluster.sysctl:
-    file: 91-lvs-tunnel.conf
+    name: 91-lvs-tunnel.conf
     settings:
       net.ipv4.conf.tunl0.rp_filter: 0
     apply: false
@@ -106,7 +107,7 @@ EXAMPLES = r'''
 
 - name: Remove the file (runtime values stay until reboot)
   lvs.cluster.sysctl:
-    file: 90-lvs-real-server.conf
+    name: 90-lvs-real-server.conf
     state: absent
 '''
 
@@ -212,7 +213,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             settings=dict(type='dict'),
-            file=dict(type='str', required=True),
+            name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             apply=dict(type='bool', default=True),
             ignore_missing=dict(type='bool', default=False),
@@ -225,7 +226,7 @@ def main():
 
     # Decide.
     try:
-        path = file_path(params['file'], SYSCTL_D)
+        path = file_path(params['name'], SYSCTL_D)
         settings = normalize_settings(params['settings'] or {})
         before = read_values(settings, PROC_SYS)
     except SysctlError as exc:

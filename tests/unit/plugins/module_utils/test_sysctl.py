@@ -101,12 +101,13 @@ def test_normalize_settings_rejects_same_key_twice():
     ('/etc/sysctl.d/90-lvs.conf', '/etc/sysctl.d/90-lvs.conf'),
     ('/tmp//x/../y.conf', '/tmp/y.conf'),
     ('/etc/sysctl.conf', '/etc/sysctl.conf'),
+    ('90-lvs', '/etc/sysctl.d/90-lvs.conf'),
 ])
 def test_file_path(name, path):
     assert S.file_path(name) == path
 
 
-@pytest.mark.parametrize('name', ['', 'lvs', 'sub/90-lvs.conf', '..', '/etc/sysctl.d/', None])
+@pytest.mark.parametrize('name', ['', 'sub/90-lvs.conf', '..', '/etc/sysctl.d/', None])
 def test_file_path_rejects(name):
     with pytest.raises(S.SysctlError):
         S.file_path(name)

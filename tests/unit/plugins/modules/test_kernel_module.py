@@ -121,12 +121,13 @@ def test_render(names, text):
 @pytest.mark.parametrize('name, path', [
     ('lvs-director.conf', '/etc/modules-load.d/lvs-director.conf'),
     ('/srv/x.conf', '/srv/x.conf'),
+    ('lvs-cluster-director', '/etc/modules-load.d/lvs-cluster-director.conf'),
 ])
 def test_file_path(name, path):
     assert kmod.file_path(name) == path
 
 
-@pytest.mark.parametrize('name', ['lvs', 'a/b.conf', '', '/etc/modules-load.d/'])
+@pytest.mark.parametrize('name', ['a/b.conf', '', '..', '/etc/modules-load.d/', None])
 def test_file_path_rejects(name):
     with pytest.raises(kmod.KmodError):
         kmod.file_path(name)
@@ -181,7 +182,7 @@ def run(capsys, args, check=False, diff=False):
 def test_all_present_no_modprobe_and_file_written(target, capsys):
     # Also what a container sharing the host's kernel sees: no modprobe needed.
     fake = target(available=False)
-    res = run(capsys, {'names': ['ip_vs', 'ip-vs-wlc'], 'file': 'lvs-director.conf'})
+    res = run(capsys, {'name': ['ip_vs', 'ip-vs-wlc'], 'persist': 'lvs-director'})
     assert not res.get('failed'), res
     assert fake.calls == []
     assert res['present'] == ['ip_vs', 'ip_vs_wlc'] and res['loaded'] == []
@@ -189,26 +190,26 @@ def test_all_present_no_modprobe_and_file_written(target, capsys):
     path = target.load_d / 'lvs-director.conf'
     assert path.read_text() == kmod.HEADER + 'ip_vs\nip_vs_wlc\n'
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644
-    again = run(capsys, {'names': ['ip_vs', 'ip_vs_wlc'], 'file': 'lvs-director.conf'})
+    again = run(capsys, {'name': ['ip_vs', 'ip_vs_wlc'], 'persist': 'lvs-director'})
     assert again['changed'] is False and fake.calls == []
 
 
 def test_only_missing_modules_are_loaded_in_one_call(target, capsys):
     fake = target()
-    res = run(capsys, {'names': ['ip_vs', 'ip_vs_sh', 'ip_vs_wlc', 'ip_vs_mh'], 'file': 'lvs-director.conf'})
+    res = run(capsys, {'name': ['ip_vs', 'ip_vs_sh', 'ip_vs_wlc', 'ip_vs_mh'], 'persist': 'lvs-director'})
     assert not res.get('failed'), res
     assert res['loaded'] == ['ip_vs_sh', 'ip_vs_mh'] and res['changed'] is True
     assert len(fake.calls) == 1
     args, env = fake.calls[0]
     assert args == ['/sbin/modprobe', '-a', 'ip_vs_sh', 'ip_vs_mh']
     assert env['LC_ALL'] == 'C'
-    again = run(capsys, {'names': ['ip_vs', 'ip_vs_sh', 'ip_vs_wlc', 'ip_vs_mh'], 'file': 'lvs-director.conf'})
+    again = run(capsys, {'name': ['ip_vs', 'ip_vs_sh', 'ip_vs_wlc', 'ip_vs_mh'], 'persist': 'lvs-director'})
     assert again['changed'] is False and again['loaded'] == [] and len(fake.calls) == 1
 
 
 def test_check_mode_reports_without_loading_or_writing(target, capsys):
     fake = target()
-    res = run(capsys, {'names': ['ipip'], 'file': 'lvs-real-server.conf'}, check=True, diff=True)
+    res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'}, check=True, diff=True)
     assert res['changed'] is True and res['loaded'] == ['ipip'] and res['file_changed'] is True
     assert fake.calls == []
     assert not target.load_d.exists()
@@ -217,7 +218,7 @@ def test_check_mode_reports_without_loading_or_writing(target, capsys):
 
 def test_missing_without_modprobe_fails_clearly(target, capsys):
     fake = target(available=False)
-    res = run(capsys, {'names': ['ipip'], 'file': 'lvs-real-server.conf'})
+    res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True
     assert 'ipip' in res['msg'] and 'modprobe is not installed' in res['msg'] and 'host' in res['msg']
     assert fake.calls == [] and not target.load_d.exists()
@@ -226,7 +227,7 @@ def test_missing_without_modprobe_fails_clearly(target, capsys):
 def test_modprobe_failure_fails_clearly(target, capsys):
     err = 'modprobe: FATAL: Module ipip not found in directory /lib/modules/6.1.0-28-amd64\n'
     target(rc=1, stderr=err)
-    res = run(capsys, {'names': ['ipip'], 'file': 'lvs-real-server.conf'})
+    res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True
     assert 'Module ipip not found' in res['msg'] and 'on the host' in res['msg']
     assert not target.load_d.exists()
@@ -234,31 +235,33 @@ def test_modprobe_failure_fails_clearly(target, capsys):
 
 def test_modprobe_success_but_module_absent_fails(target, capsys):
     target(loads=False)  # e.g. "install ipip /bin/true" in modprobe.d
-    res = run(capsys, {'names': ['ipip'], 'file': 'lvs-real-server.conf'})
+    res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True and 'still lacks ipip' in res['msg']
 
 
 def test_empty_names_remove_the_file(target, capsys):
     target()
-    run(capsys, {'names': ['ip_vs'], 'file': 'lvs-real-server.conf'})
+    run(capsys, {'name': ['ip_vs'], 'persist': 'lvs-real-server.conf'})
     assert (target.load_d / 'lvs-real-server.conf').exists()
-    res = run(capsys, {'names': [], 'file': 'lvs-real-server.conf'}, diff=True)
+    res = run(capsys, {'name': [], 'persist': 'lvs-real-server.conf'}, diff=True)
     assert res['changed'] is True and res['file_changed'] is True
     assert res['diff']['after'] == ''
     assert not (target.load_d / 'lvs-real-server.conf').exists()
-    res = run(capsys, {'names': [], 'file': 'lvs-real-server.conf'})
+    res = run(capsys, {'name': [], 'persist': 'lvs-real-server.conf'})
     assert res['changed'] is False
 
 
-def test_persist_false_leaves_files_alone(target, capsys):
+def test_default_persist_file(target, capsys):
     fake = target()
-    res = run(capsys, {'names': ['ipip'], 'persist': False})
-    assert res['changed'] is True and res['loaded'] == ['ipip'] and res['file_changed'] is False
-    assert len(fake.calls) == 1 and not target.load_d.exists()
+    res = run(capsys, {'name': ['ipip']})
+    assert res['changed'] is True and res['loaded'] == ['ipip'] and res['file_changed'] is True
+    assert len(fake.calls) == 1
+    assert res['path'] == str(target.load_d / 'lvs-cluster.conf')
+    assert (target.load_d / 'lvs-cluster.conf').read_text() == kmod.HEADER + 'ipip\n'
 
 
 def test_bad_name_fails_before_anything(target, capsys):
     fake = target()
-    res = run(capsys, {'names': ['ip_vs', '-r']})
+    res = run(capsys, {'name': ['ip_vs', '-r']})
     assert res['failed'] is True and "'-r'" in res['msg']
     assert fake.calls == []

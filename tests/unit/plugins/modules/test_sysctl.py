@@ -69,7 +69,7 @@ def run(capsys, args, check=False, diff=False):
 
 
 def test_first_run_writes_file_and_runtime_then_is_idempotent(target, capsys):
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert not res.get('failed'), res
     assert res['changed'] is True and res['file_changed'] is True
     assert res['path'] == str(target.sysctl_d / '90-lvs.conf')
@@ -83,7 +83,7 @@ def test_first_run_writes_file_and_runtime_then_is_idempotent(target, capsys):
     assert path.read_text() == S.HEADER + ''.join('%s = %s\n' % kv for kv in ARP.items())
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o644
 
-    again = run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    again = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert again['changed'] is False
     assert again['applied'] == [] and again['file_changed'] is False
     assert again['before'] == again['after'] == res['after']
@@ -92,7 +92,7 @@ def test_first_run_writes_file_and_runtime_then_is_idempotent(target, capsys):
 def test_only_differing_keys_are_written(target, capsys):
     settings = {'net.ipv4.conf.all.arp_ignore': 0, 'net.ipv4.conf.lo.arp_ignore': 1,
                 'net.ipv4.ip_local_port_range': '32768 60999'}
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': settings})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': settings})
     assert res['applied'] == ['net.ipv4.conf.lo.arp_ignore']
     # Untouched: the kernel's tab-separated form is still in place.
     assert target.proc('net.ipv4.ip_local_port_range') == '32768\t60999'
@@ -100,7 +100,7 @@ def test_only_differing_keys_are_written(target, capsys):
 
 def test_check_mode_predicts_and_touches_nothing(target, capsys):
     before = target.snapshot()
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP}, check=True, diff=True)
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP}, check=True, diff=True)
     assert res['changed'] is True and res['file_changed'] is True
     assert res['after'] == dict((k, str(v)) for k, v in ARP.items())
     assert res['applied'] == list(ARP)
@@ -112,26 +112,26 @@ def test_check_mode_predicts_and_touches_nothing(target, capsys):
 
 
 def test_check_mode_when_nothing_to_do(target, capsys):
-    run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP}, check=True, diff=True)
+    run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP}, check=True, diff=True)
     assert res['changed'] is False
     assert res['diff'] == []
 
 
 def test_file_rewritten_when_only_the_file_differs(target, capsys):
-    run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     (target.sysctl_d / '90-lvs.conf').write_text('net.ipv4.conf.all.arp_ignore = 1\n# edited\n')
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP}, diff=True)
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP}, diff=True)
     assert res['changed'] is True and res['file_changed'] is True and res['applied'] == []
     assert res['diff'][0]['before'] == 'net.ipv4.conf.all.arp_ignore = 1\n# edited\n'
     assert (target.sysctl_d / '90-lvs.conf').read_text().startswith(S.HEADER)
 
 
 def test_wrong_mode_is_fixed(target, capsys):
-    run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     path = str(target.sysctl_d / '90-lvs.conf')
     os.chmod(path, 0o600)
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert res['changed'] is True and res['file_changed'] is False
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
 
@@ -139,7 +139,7 @@ def test_wrong_mode_is_fixed(target, capsys):
 def test_missing_key_fails_before_changing_anything(target, capsys):
     before = target.snapshot()
     settings = dict(ARP, **{'net.ipv4.conf.tunl0.rp_filter': 0})
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': settings})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': settings})
     assert res['failed'] is True
     assert 'net.ipv4.conf.tunl0.rp_filter' in res['msg'] and 'ignore_missing' in res['msg']
     assert res['missing'] == ['net.ipv4.conf.tunl0.rp_filter']
@@ -148,7 +148,7 @@ def test_missing_key_fails_before_changing_anything(target, capsys):
 
 def test_ignore_missing_writes_the_file_and_applies_the_rest(target, capsys):
     settings = {'net.ipv4.conf.tunl0.rp_filter': 0, 'net.ipv4.conf.all.arp_ignore': 1}
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': settings, 'ignore_missing': True})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': settings, 'ignore_missing': True})
     assert not res.get('failed'), res
     assert res['missing'] == ['net.ipv4.conf.tunl0.rp_filter']
     assert res['applied'] == ['net.ipv4.conf.all.arp_ignore']
@@ -158,7 +158,7 @@ def test_ignore_missing_writes_the_file_and_applies_the_rest(target, capsys):
 
 
 def test_apply_false_writes_only_the_file(target, capsys):
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP, 'apply': False})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP, 'apply': False})
     assert res['changed'] is True and res['applied'] == []
     assert res['after'] == res['before']
     assert target.proc('net.ipv4.conf.all.arp_ignore') == '0'
@@ -171,7 +171,7 @@ def test_kernel_refusal_fails_and_leaves_the_file_alone(target, capsys, monkeypa
             raise S.SysctlError('setting %s to %r failed: Invalid argument' % (key, value))
         S.write_value(key, value, proc_root)
     monkeypatch.setattr(module, 'write_value', refuse)
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert res['failed'] is True and 'Invalid argument' in res['msg']
     assert not (target.sysctl_d / '90-lvs.conf').exists()
     # Keys the kernel took are reported as they are now.
@@ -180,19 +180,19 @@ def test_kernel_refusal_fails_and_leaves_the_file_alone(target, capsys, monkeypa
 
 
 def test_absent_removes_the_file_and_keeps_runtime(target, capsys):
-    run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
-    res = run(capsys, {'file': '90-lvs.conf', 'state': 'absent'}, check=True)
+    run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'state': 'absent'}, check=True)
     assert res['changed'] is True and (target.sysctl_d / '90-lvs.conf').exists()
-    res = run(capsys, {'file': '90-lvs.conf', 'state': 'absent'})
+    res = run(capsys, {'name': '90-lvs.conf', 'state': 'absent'})
     assert res['changed'] is True and not (target.sysctl_d / '90-lvs.conf').exists()
     assert target.proc('net.ipv4.conf.all.arp_ignore') == '1'
-    res = run(capsys, {'file': '90-lvs.conf', 'state': 'absent'})
+    res = run(capsys, {'name': '90-lvs.conf', 'state': 'absent'})
     assert res['changed'] is False
 
 
 def test_override_by_a_later_file_is_reported(target, capsys):
     (target.sysctl_d / '99-local.conf').write_text('net.ipv4.conf.all.arp_ignore = 0\n')
-    res = run(capsys, {'file': '90-lvs.conf', 'settings': ARP})
+    res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert res['overridden'] == [{'key': 'net.ipv4.conf.all.arp_ignore', 'value': '0',
                                   'file': str(target.sysctl_d / '99-local.conf')}]
     # ansible-core 2.19 returns warnings as structured events: search their text.
@@ -200,10 +200,10 @@ def test_override_by_a_later_file_is_reported(target, capsys):
 
 
 @pytest.mark.parametrize('args, message', [
-    ({'file': '90-lvs.conf'}, 'settings'),
-    ({'file': 'lvs', 'settings': ARP}, '.conf'),
-    ({'file': '90-lvs.conf', 'settings': {'net.ipv4.conf.*.rp_filter': 1}}, 'not allowed'),
-    ({'file': '90-lvs.conf', 'settings': {'net.ipv4.ip_forward': [1]}}, 'must be a string'),
+    ({'name': '90-lvs.conf'}, 'settings'),
+    ({'name': 'sub/90-lvs.conf', 'settings': ARP}, 'bare file name'),
+    ({'name': '90-lvs.conf', 'settings': {'net.ipv4.conf.*.rp_filter': 1}}, 'not allowed'),
+    ({'name': '90-lvs.conf', 'settings': {'net.ipv4.ip_forward': [1]}}, 'must be a string'),
 ])
 def test_bad_arguments(target, capsys, args, message):
     res = run(capsys, args)
