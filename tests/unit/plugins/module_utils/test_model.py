@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Table-driven tests of the inventory model (module_utils/model.py)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import copy
+
+import pytest
+
+from ansible_collections.lvs.cluster.plugins.module_utils import model
+
+HOSTVARS = {
+    'dir1': {'lvs_address': '10.88.0.11', 'director_interface': 'eth0'},
+    'dir2': {'lvs_address': '10.88.0.12', 'director_interface': 'eth0'},
+    'web1': {'lvs_address': '10.88.0.21'},
+    'web2': {'ansible_host': '10.88.0.22'},
+    'named': {'ansible_host': 'web3.example'},
+}
+DIRECTORS = ['dir1', 'dir2']
+INSTANCES = [{'name': 'VI_1', 'virtual_router_id': 51, 'master': 'dir1'}]
+SERVICE = {
+    'name': 'web', 'vip': '10.88.0.100', 'port': 80, 'scheduler': 'rr',
+    'checker': {'type': 'HTTP_GET', 'path': '/', 'status_code': 200},
+    'real_servers': [{'host': 'web1'}, {'host': 'web2', 'weight': 3}],
+}
+
+
+def svc(**changes):
+    data = copy.deepcopy(SERVICE)
+    data.update(changes)
+    return data
+
+
+def view(services, instances=None, director='dir1'):
+    return model.director_view(services, INSTANCES if instances is None else instances, director,
+                               DIRECTORS, HOSTVARS, {'vrrp_version': 3, 'delay_loop': 3})
+
+
+BAD = [
+    ('no name', [dict(svc(), name='')], 'needs a "name"'),
+    ('no vip', [svc(vip=None)], 'needs "vip"'),
+    ('bad vip', [svc(vip='10.88.0.300')], 'not an IP address'),
+    ('no port', [svc(port=None)], 'needs "port"'),
+    ('bad scheduler', [svc(scheduler='fastest')], "scheduler 'fastest' is not one of"),
+    ('bad method', [svc(method='DSR')], "method 'DSR' is not one of"),
+    ('bad checker', [svc(checker={'type': 'LDAP_CHECK'})], 'checker type'),
+    ('deprecated nb_get_retry', [svc(checker={'type': 'TCP_CHECK', 'nb_get_retry': 3})], 'use "retry"'),
+    ('unknown checker option', [svc(checker={'type': 'TCP_CHECK', 'timeout': 3})], 'unknown checker option(s) timeout'),
+    ('weight too big', [svc(real_servers=[{'host': 'web1', 'weight': 70000}])], 'weight 70000 is out of range'),
+    ('weight negative', [svc(real_servers=[{'host': 'web1', 'weight': -1}])], 'out of range'),
+    ('unknown host', [svc(real_servers=[{'host': 'web9'}])], "host 'web9' is not in the inventory"),
+    ('host without address', [svc(real_servers=[{'host': 'named'}])], 'set lvs_address'),
+    ('host and address', [svc(real_servers=[{'host': 'web1', 'address': '10.88.0.21'}])], 'give one'),
+    ('duplicate real server', [svc(real_servers=[{'host': 'web1'}, {'address': '10.88.0.21'}])], 'listed twice'),
+    ('duplicate service', [svc(), svc(name='web-copy')], 'duplicates virtual service web'),
+    ('vip and fwmark', [svc(fwmark=5)], 'not both'),
+    ('unknown instance', [svc(vrrp_instance='VI_9')], "vrrp_instance 'VI_9' is not in lvs_vrrp_instances"),
+    ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
+    ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
+]
+
+
+@pytest.mark.parametrize('label,services,message', BAD, ids=[b[0] for b in BAD])
+def test_bad_services_are_rejected_with_a_message(label, services, message):
+    with pytest.raises(model.ModelError) as err:
+        view(services)
+    assert message in str(err.value)
+    assert 'lvs_virtual_services[' in str(err.value)
+
+
+BAD_INSTANCES = [
+    ('vrid out of range', [{'name': 'VI_1', 'virtual_router_id': 256}], 'out of range 1..255'),
+    ('no vrid', [{'name': 'VI_1'}], 'needs virtual_router_id'),
+    ('master not a director', [{'name': 'VI_1', 'virtual_router_id': 5, 'master': 'web1'}], 'not in the directors group'),
+    ('long password', [{'name': 'VI_1', 'virtual_router_id': 5, 'auth_pass': '123456789'}], 'longer than 8'),
+    ('duplicate name', [{'name': 'VI_1', 'virtual_router_id': 5}, {'name': 'VI_1', 'virtual_router_id': 6}], 'used twice'),
+]
+
+
+@pytest.mark.parametrize('label,instances,message', BAD_INSTANCES, ids=[b[0] for b in BAD_INSTANCES])
+def test_bad_instances_are_rejected(label, instances, message):
+    with pytest.raises(model.ModelError) as err:
+        view([svc()], instances)
+    assert message in str(err.value)
+
+
+def test_master_and_backup_views():
+    master, backup = view([svc()]), view([svc()], director='dir2')
+    assert master['instances'][0]['state'] == 'MASTER' and master['instances'][0]['priority'] == 150
+    assert backup['instances'][0]['state'] == 'BACKUP' and backup['instances'][0]['priority'] == 100
+    assert [v['address'] for v in master['instances'][0]['vips']] == ['10.88.0.100']
+    assert master['instances'][0]['interface'] == 'eth0'
+    assert master['keepalived_keys'] == ['tcp:10.88.0.100:80']
+    assert master['kernel_modules'] == ['ip_vs', 'ip_vs_rr']
+    reals = master['virtual_servers'][0]['real_servers']
+    assert [(r['address'], r['weight']) for r in reals] == [('10.88.0.21', 1), ('10.88.0.22', 3)]
+    assert reals[0]['checker']['urls'] == [{'path': '/', 'status_code': '200'}]
+    assert ('retry', 2) in reals[0]['checker']['options']
+
+
+def test_vrrpv3_drops_authentication():
+    inst = [{'name': 'VI_1', 'virtual_router_id': 51, 'auth_pass': 'secret'}]
+    assert view([svc()], inst)['instances'][0]['auth_pass'] is None
+    v2 = model.director_view([svc()], inst, 'dir1', DIRECTORS, HOSTVARS, {'vrrp_version': 2})
+    assert v2['instances'][0]['auth_pass'] == 'secret'
+
+
+def test_strict_vrrp_rejects_authentication():
+    inst = [{'name': 'VI_1', 'virtual_router_id': 51, 'auth_pass': 'secret'}]
+    with pytest.raises(model.ModelError, match='forbids VRRP authentication'):
+        model.director_view([svc()], inst, 'dir1', DIRECTORS, HOSTVARS, {'vrrp_version': 2, 'vrrp_strict': True})
+
+
+def test_several_instances_need_an_explicit_instance():
+    insts = INSTANCES + [{'name': 'VI_2', 'virtual_router_id': 52}]
+    with pytest.raises(model.ModelError, match='name the one that carries this VIP'):
+        view([svc()], insts)
+    assert [i['vips'] for i in view([svc(vrrp_instance='VI_2')], insts)['instances']][0] == []
+
+
+def test_unicast_peers_are_the_other_directors():
+    inst = [{'name': 'VI_1', 'virtual_router_id': 51, 'unicast': True}]
+    v = view([svc()], inst, director='dir2')['instances'][0]
+    assert v['unicast_src_ip'] == '10.88.0.12' and v['unicast_peers'] == ['10.88.0.11']
+
+
+REAL_SERVER_CASES = [
+    ('dr by host', [svc(method='DR')], 'web1', [('10.88.0.100', 'lo', ['web'])]),
+    ('dr by address', [svc(real_servers=[{'address': '10.88.0.22'}])], 'web2', [('10.88.0.100', 'lo', ['web'])]),
+    ('tun', [svc(method='TUN')], 'web1', [('10.88.0.100', 'tunl0', ['web'])]),
+    ('nat needs nothing', [svc(method='NAT')], 'web1', []),
+    ('not a member', [svc(real_servers=[{'host': 'web2'}])], 'web1', []),
+    ('two services one vip', [svc(), svc(name='tls', port=443)], 'web1', [('10.88.0.100', 'lo', ['tls', 'web'])]),
+    ('fwmark vips', [{'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.102', '10.88.0.101'],
+                      'real_servers': [{'host': 'web1'}]}], 'web1',
+     [('10.88.0.101', 'lo', ['fw']), ('10.88.0.102', 'lo', ['fw'])]),
+]
+
+
+@pytest.mark.parametrize('label,services,host,expected', REAL_SERVER_CASES, ids=[c[0] for c in REAL_SERVER_CASES])
+def test_real_server_vips(label, services, host, expected):
+    got = model.real_server_vips(services, host, HOSTVARS)
+    assert [(e['address'], e['device'], e['services']) for e in got] == expected
+
+
+def test_ipvsadm_services_for_static_services():
+    static = view([svc(managed_by='ipvsadm', persistence_timeout=50)])['static_services']
+    assert model.ipvsadm_services(static) == [{
+        'scheduler': 'rr', 'protocol': 'tcp', 'address': '10.88.0.100', 'port': 80, 'persistent': 50,
+        'real_servers': [
+            {'address': '10.88.0.21', 'port': 80, 'weight': 1, 'method': 'route'},
+            {'address': '10.88.0.22', 'port': 80, 'weight': 3, 'method': 'route'}]}]
