@@ -338,8 +338,8 @@ BASE = as_params(recorded())
         ['-a -t 192.0.2.100:80 -r 192.0.2.11:80 -g -w 2'], id='add-real-server-default-port'),
     pytest.param(
         BASE + [dict(protocol='TCP', address='192.0.2.120', port=443, scheduler='rr',
-                     real_servers=[dict(address='192.0.2.9'), dict(address='192.0.2.10',
-                                                                  weight=0)])],
+                     real_servers=[dict(address='192.0.2.9'),
+                                   dict(address='192.0.2.10', weight=0)])],
         ['-A -t 192.0.2.120:443 -s rr', '-a -t 192.0.2.120:443 -r 192.0.2.9:443 -g -w 1',
          '-a -t 192.0.2.120:443 -r 192.0.2.10:443 -g -w 0'], id='add-service'),
     pytest.param(

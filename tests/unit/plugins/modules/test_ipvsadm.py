@@ -82,6 +82,9 @@ def run_module(monkeypatch, fake, check_mode=False, diff=False, **params):
     def fail_json(self, **result):
         raise ModuleExit(result, True)
 
+    def run_command(self, args, **kwargs):
+        return fake(self, args, **kwargs)
+
     monkeypatch.setattr(basic, '_ANSIBLE_ARGS',
                         to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
     monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy', raising=False)
@@ -89,8 +92,7 @@ def run_module(monkeypatch, fake, check_mode=False, diff=False, **params):
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                         lambda self, name, required=False, opt_dirs=None: BIN)
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command',
-                        lambda self, args, **kwargs: fake(self, args, **kwargs))
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
     with pytest.raises(ModuleExit) as caught:
         ipvsadm_module.main()
     return caught.value
