@@ -599,7 +599,6 @@ def table_to_list(table):
         real_servers = []
         for dkey in sorted(table.dests[spec], key=dest_sort_key):
             rs = parse_dest_body(table.dests[spec][dkey])
-            rs['family'] = 'ipv%d' % split_addrport(dkey)[0]
             pair = known.get(dkey)
             if pair is not None:
                 rs['upper_threshold'], rs['lower_threshold'] = pair

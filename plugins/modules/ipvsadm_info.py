@@ -11,9 +11,11 @@ DOCUMENTATION = r'''
 module: ipvsadm_info
 short_description: Read the IPVS table, counters, timeouts and sync daemons
 description:
-  - Returns the kernel's IPVS virtual services and real servers as read with C(ipvsadm -Sn),
-    in the shape of the O(lvs.cluster.ipvsadm#module:services) option of
-    M(lvs.cluster.ipvsadm), with what O(gather) adds.
+  - Returns the kernel's IPVS virtual services and real servers, read with C(ipvsadm -Sn),
+    under the option names of M(lvs.cluster.ipvsadm), plus what O(gather) adds.
+  - Without RV(services[].key), the counters and connection counts, and null values, a
+    returned service is a valid entry of O(lvs.cluster.ipvsadm#module:services) that
+    declares it as it is.
   - O(gather) picks the extra listings, one C(ipvsadm) run each. Counters are read with
     C(--exact), so they are plain integers.
   - Changes nothing. Runs C(ipvsadm) in the C locale.
@@ -123,8 +125,7 @@ services:
       sample: {cps: 0, inpps: 1, outpps: 0, inbps: 70, outbps: 0}
     real_servers:
       description:
-        - Real servers in ipvsadm's listing order with V(address), V(port), V(family),
-          V(method) (V(route), V(masq) or V(tunnel)), V(weight), V(tun_type), V(tun_port),
+        - Real servers in ipvsadm's listing order with V(address), V(port), V(method) (V(route), V(masq) or V(tunnel)), V(weight), V(tun_type), V(tun_port),
           V(tun_csum), V(upper_threshold) and V(lower_threshold) (null unless gathered), and when
           gathered V(active_conns), V(inactive_conns), V(persistent_conns), V(stats),
           V(rates).
@@ -147,7 +148,6 @@ services:
       real_servers:
         - address: 192.0.2.9
           port: 80
-          family: ipv4
           method: route
           weight: 1
           tun_type: null

@@ -115,9 +115,9 @@ def test_parse_recorded_services(key, expected):
                                                  upper_threshold=None, lower_threshold=None)),
     ('udp:192.0.2.103:53', '192.0.2.21', dict(method='tunnel', tun_type='ipip', tun_port=None,
                                               tun_csum=None)),
-    ('tcp:[2001:db8::100]:80', '2001:db8::9', dict(family='ipv6', port=80)),
+    ('tcp:[2001:db8::100]:80', '2001:db8::9', dict(port=80, method='route')),
     ('fwmark:7', '192.0.2.31', dict(port=0, weight=2)),
-    ('fwmark:9:ipv6', '2001:db8::31', dict(port=0, family='ipv6')),
+    ('fwmark:9:ipv6', '2001:db8::31', dict(port=0, weight=1)),
 ])
 def test_parse_recorded_real_servers(key, address, expected):
     svc = find(ipvs.table_to_list(recorded()), key=key)

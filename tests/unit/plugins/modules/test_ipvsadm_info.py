@@ -15,6 +15,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.lvs.cluster.plugins.modules import ipvsadm as ipvsadm_module
 from ansible_collections.lvs.cluster.plugins.modules import ipvsadm_info
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'ipvsadm')
@@ -46,7 +47,7 @@ class ModuleExit(Exception):
         self.failed = failed
 
 
-def run_info(monkeypatch, outputs=None, **params):
+def run_info(monkeypatch, outputs=None, module=ipvsadm_info, **params):
     outputs = dict((k, fixture(v)) for k, v in RECORDED.items()) if outputs is None else outputs
     calls = []
 
@@ -75,7 +76,7 @@ def run_info(monkeypatch, outputs=None, **params):
                         lambda self, name, required=False, opt_dirs=None: BIN)
     monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
     with pytest.raises(ModuleExit) as caught:
-        ipvsadm_info.main()
+        module.main()
     return caught.value, calls
 
 
@@ -162,3 +163,24 @@ def test_ipvsadm_failure_is_reported(monkeypatch):
     assert out.failed
     assert out.result['rc'] == 2
     assert "Can't initialize ipvs" in out.result['msg']
+
+
+def test_info_output_fed_to_ipvsadm_is_a_no_op(monkeypatch):
+    """What the docs promise: drop key, counters and nulls, and ipvsadm declares the table
+    as it is (in check mode against the same recorded table)."""
+    out, dummy = run_info(monkeypatch, gather=['stats', 'thresholds', 'persistent_conns'])
+    read_only = ('key', 'stats', 'rates', 'active_conns', 'inactive_conns', 'persistent_conns')
+    services = []
+    for svc in out.result['services']:
+        svc = dict((k, v) for k, v in svc.items() if v is not None and k not in read_only)
+        svc['real_servers'] = [dict((k, v) for k, v in rs.items()
+                                    if v is not None and k not in read_only)
+                               for rs in svc['real_servers']]
+        services.append(svc)
+    result, calls = run_info(monkeypatch, module=ipvsadm_module, services=services,
+                             _ansible_check_mode=True)
+    assert not result.failed, result.result
+    assert result.result['changed'] is False
+    assert result.result['commands'] == []
+    # thresholds are declared (as read), so the module read them to compare
+    assert calls == [('-S', '-n'), ('-L', '-n', '--thresholds')]
