@@ -356,7 +356,7 @@ def service_sort_key(svc):
 def service_key(svc):
     """Key in the form the ipvsadm module uses: ``tcp:VIP:PORT`` or ``fwmark:N``."""
     if svc['fwmark'] is not None:
-        return 'fwmark:%d' % svc['fwmark']
+        return 'fwmark:%d%s' % (svc['fwmark'], ':ipv6' if svc['ipv6'] else '')
     vip = svc['vip']
     if ':' in vip:
         vip = '[%s]' % vip
@@ -592,24 +592,25 @@ def ipvsadm_services(services):
         if svc['fwmark'] is not None:
             entry['fwmark'] = svc['fwmark']
             if svc['ipv6']:
-                entry['ipv6'] = True
+                entry['family'] = 'ipv6'
         else:
             entry['protocol'] = svc['protocol'].lower()
             entry['address'] = svc['vip']
             entry['port'] = svc['port']
         if svc['persistence_timeout']:
-            entry['persistent'] = svc['persistence_timeout']
+            entry['persistence_timeout'] = svc['persistence_timeout']
         if svc['persistence_granularity']:
-            entry['netmask'] = svc['persistence_granularity']
+            entry['persistence_netmask'] = svc['persistence_granularity']
         flags = [f for f in svc['scheduler_flags'] if f != 'ops']
         if flags:
-            entry['scheduler_flags'] = flags
+            entry['sched_flags'] = flags
         if 'ops' in svc['scheduler_flags']:
             entry['one_packet'] = True
+        thresholds = (('uthreshold', 'upper_threshold'), ('lthreshold', 'lower_threshold'))
         entry['real_servers'] = [
             dict({'address': rs['address'], 'port': rs['port'], 'weight': rs['weight'],
                   'method': method[svc['method']]},
-                 **{k: rs[k] for k in ('uthreshold', 'lthreshold') if rs[k] is not None})
+                 **{option: rs[key] for key, option in thresholds if rs[key] is not None})
             for rs in svc['real_servers']]
         result.append(entry)
     return result

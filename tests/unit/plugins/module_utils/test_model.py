@@ -148,7 +148,24 @@ def test_real_server_vips(label, services, host, expected):
 def test_ipvsadm_services_for_static_services():
     static = view([svc(managed_by='ipvsadm', persistence_timeout=50)])['static_services']
     assert model.ipvsadm_services(static) == [{
-        'scheduler': 'rr', 'protocol': 'tcp', 'address': '10.88.0.100', 'port': 80, 'persistent': 50,
+        'scheduler': 'rr', 'protocol': 'tcp', 'address': '10.88.0.100', 'port': 80, 'persistence_timeout': 50,
         'real_servers': [
             {'address': '10.88.0.21', 'port': 80, 'weight': 1, 'method': 'route'},
             {'address': '10.88.0.22', 'port': 80, 'weight': 3, 'method': 'route'}]}]
+
+
+def test_static_services_are_accepted_by_the_ipvsadm_module_spec():
+    """The filter output must pass the module's own argument spec (names and types)."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.lvs.cluster.plugins.modules import ipvsadm
+    services = [svc(managed_by='ipvsadm', persistence_timeout=50, persistence_granularity='255.255.255.0',
+                    scheduler='sh', scheduler_flags=['sh-port', 'ops'],
+                    real_servers=[{'host': 'web1', 'uthreshold': 100, 'lthreshold': 50}]),
+                {'name': 'fw6', 'fwmark': 9, 'vips': ['2001:db8::1'], 'managed_by': 'ipvsadm',
+                 'real_servers': [{'address': '2001:db8::9'}]}]
+    static = view(services)['static_services']
+    spec = ipvsadm.argument_spec()
+    result = ArgumentSpecValidator(spec).validate({'services': model.ipvsadm_services(static)})
+    assert result.error_messages == []
+    assert view(services)['keepalived_keys'] == []
+    assert model.service_key(static[1]) == 'fwmark:9:ipv6'
