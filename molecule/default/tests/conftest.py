@@ -43,7 +43,7 @@ class Containers(object):
         if self.tool == 'podman' and os.environ.get('CONTAINER_HOST'):
             argv.append('--remote')
         proc = subprocess.run(argv + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=180)
+                              universal_newlines=True, timeout=180, check=False)
         assert proc.returncode == 0, '%s %s: %s' % (self.tool, ' '.join(args), proc.stdout)
         return proc.stdout
 

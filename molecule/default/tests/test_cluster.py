@@ -32,13 +32,13 @@ def table(nodes, director='dir1'):
 
 
 def probe(nodes, seconds, interval=0.05, timeout=0.5):
-    out = nodes['client'].check_output('lvs-probe %s %s %s %s' % (URL, seconds, interval, timeout))
+    out = nodes['client'].check_output('python3 /usr/local/bin/lvs-probe %s %s %s %s' % (URL, seconds, interval, timeout))
     return json.loads(out.strip().splitlines()[-1])
 
 
 def start_probe(nodes, seconds, name):
     nodes['client'].check_output(
-        'rm -f /tmp/%s.json; (lvs-probe %s %s 0.05 0.5 > /tmp/%s.json 2>&1 &)' % (name, URL, seconds, name))
+        'rm -f /tmp/%s.json; (python3 /usr/local/bin/lvs-probe %s %s 0.05 0.5 > /tmp/%s.json 2>&1 &)' % (name, URL, seconds, name))
 
 
 def probe_result(nodes, name, seconds):

@@ -59,7 +59,7 @@ def render(topology, outdir, collections, interfaces=INTERFACES, extra=()):
                ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0')
     script = 'ip link set lo up && %s && exec "$@"' % links
     proc = subprocess.run(['unshare', '-n', 'sh', '-c', script, 'sh'] + cmd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     return proc.returncode, proc.stdout
 
 
