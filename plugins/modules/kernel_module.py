@@ -162,24 +162,28 @@ def main():
 
     # Act.
     if not module.check_mode:
+        # What a failure below reports: nothing loaded, the file untouched.
+        unchanged = dict(result, changed=False, loaded=[], file_changed=False)
         if to_load:
             modprobe = module.get_bin_path('modprobe')
             if modprobe is None:
                 module.fail_json(msg='kernel module(s) %s are not loaded and modprobe is not installed. '
                                      'In a container, load them on the host.' % ', '.join(to_load),
-                                 **result)
+                                 **unchanged)
             rc, out, err = module.run_command([modprobe, '-a'] + to_load, environ_update=LANG_ENV)
             if rc != 0:
                 reason = to_native(err or out).strip()
                 module.fail_json(msg='modprobe -a %s failed (rc %d): %s. In a container, or with a kernel '
                                      'without these modules, load them on the host or install the '
                                      'matching modules package.' % (' '.join(to_load), rc, reason),
-                                 rc=rc, stdout=out, stderr=err, **result)
+                                 rc=rc, stdout=out, stderr=err, **unchanged)
             still_missing = plan(to_load, present_modules(to_load, PROC_MODULES, SYS_MODULE, MODULES_BUILTIN))
             if still_missing:
+                loaded = [name for name in to_load if name not in still_missing]
                 module.fail_json(msg='modprobe succeeded but the kernel still lacks %s (an alias, '
                                      'or blocked by an "install ... /bin/true" rule in modprobe.d?)'
-                                     % ', '.join(still_missing), **result)
+                                     % ', '.join(still_missing),
+                                 **dict(unchanged, changed=bool(loaded), loaded=loaded))
         if file_changed:
             if new_text is None:
                 try:

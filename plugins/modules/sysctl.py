@@ -246,7 +246,8 @@ def main():
     if present and missing and not params['ignore_missing']:
         module.fail_json(msg='the kernel has no such key(s): %s. Is the interface up or the kernel '
                              'module loaded? Set ignore_missing=true to write them to %s anyway.'
-                             % (', '.join(missing), path), **result)
+                             % (', '.join(missing), path),
+                         **dict(result, file_changed=False, applied=[]))
     if present:
         result['overridden'] = find_overrides(path, settings, SEARCH_DIRS)
 
@@ -266,7 +267,9 @@ def main():
             result['after'] = read_values(settings, PROC_SYS)
         if failed:
             # The file is left alone so that it never holds values the kernel refused.
-            module.fail_json(msg='; '.join(failed), **result)
+            applied = [key for key in to_apply if result['after'][key] != before[key]]
+            module.fail_json(msg='; '.join(failed), **dict(result, changed=bool(applied), applied=applied,
+                                                          file_changed=False))
         if file_changed:
             if present:
                 write_file(module, path, new_text)

@@ -221,6 +221,7 @@ def test_missing_without_modprobe_fails_clearly(target, capsys):
     res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True
     assert 'ipip' in res['msg'] and 'modprobe is not installed' in res['msg'] and 'host' in res['msg']
+    assert res['changed'] is False and res['loaded'] == [] and res['file_changed'] is False
     assert fake.calls == [] and not target.load_d.exists()
 
 
@@ -230,6 +231,7 @@ def test_modprobe_failure_fails_clearly(target, capsys):
     res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True
     assert 'Module ipip not found' in res['msg'] and 'on the host' in res['msg']
+    assert res['changed'] is False and res['loaded'] == [] and res['rc'] == 1
     assert not target.load_d.exists()
 
 
@@ -237,6 +239,7 @@ def test_modprobe_success_but_module_absent_fails(target, capsys):
     target(loads=False)  # e.g. "install ipip /bin/true" in modprobe.d
     res = run(capsys, {'name': ['ipip'], 'persist': 'lvs-real-server.conf'})
     assert res['failed'] is True and 'still lacks ipip' in res['msg']
+    assert res['changed'] is False and res['loaded'] == []
 
 
 def test_empty_names_remove_the_file(target, capsys):

@@ -143,6 +143,7 @@ def test_missing_key_fails_before_changing_anything(target, capsys):
     assert res['failed'] is True
     assert 'net.ipv4.conf.tunl0.rp_filter' in res['msg'] and 'ignore_missing' in res['msg']
     assert res['missing'] == ['net.ipv4.conf.tunl0.rp_filter']
+    assert res['changed'] is False and res['file_changed'] is False and res['applied'] == []
     assert target.snapshot() == before
 
 
@@ -174,9 +175,12 @@ def test_kernel_refusal_fails_and_leaves_the_file_alone(target, capsys, monkeypa
     res = run(capsys, {'name': '90-lvs.conf', 'settings': ARP})
     assert res['failed'] is True and 'Invalid argument' in res['msg']
     assert not (target.sysctl_d / '90-lvs.conf').exists()
-    # Keys the kernel took are reported as they are now.
+    # Keys the kernel took are reported as they are now, and as a change.
     assert res['after']['net.ipv4.conf.all.arp_ignore'] == '1'
     assert res['after']['net.ipv4.conf.lo.arp_ignore'] == '0'
+    assert res['changed'] is True and res['file_changed'] is False
+    assert 'net.ipv4.conf.lo.arp_ignore' not in res['applied']
+    assert res['applied'][0] == 'net.ipv4.conf.all.arp_ignore'
 
 
 def test_absent_removes_the_file_and_keeps_runtime(target, capsys):
