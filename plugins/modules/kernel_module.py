@@ -163,7 +163,8 @@ def main():
     # Act.
     if not module.check_mode:
         # What a failure below reports: nothing loaded, the file untouched.
-        unchanged = dict(result, changed=False, loaded=[], file_changed=False)
+        unchanged = dict(result)
+        unchanged.update(changed=False, loaded=[], file_changed=False)
         if to_load:
             modprobe = module.get_bin_path('modprobe')
             if modprobe is None:
@@ -179,11 +180,11 @@ def main():
                                  rc=rc, stdout=out, stderr=err, **unchanged)
             still_missing = plan(to_load, present_modules(to_load, PROC_MODULES, SYS_MODULE, MODULES_BUILTIN))
             if still_missing:
-                loaded = [name for name in to_load if name not in still_missing]
+                unchanged['loaded'] = [name for name in to_load if name not in still_missing]
+                unchanged['changed'] = bool(unchanged['loaded'])
                 module.fail_json(msg='modprobe succeeded but the kernel still lacks %s (an alias, '
                                      'or blocked by an "install ... /bin/true" rule in modprobe.d?)'
-                                     % ', '.join(still_missing),
-                                 **dict(unchanged, changed=bool(loaded), loaded=loaded))
+                                     % ', '.join(still_missing), **unchanged)
         if file_changed:
             if new_text is None:
                 try:

@@ -244,10 +244,10 @@ def main():
                   after=dict(before), applied=to_apply, missing=missing if present else [],
                   overridden=[])
     if present and missing and not params['ignore_missing']:
+        result.update(file_changed=False, applied=[])
         module.fail_json(msg='the kernel has no such key(s): %s. Is the interface up or the kernel '
                              'module loaded? Set ignore_missing=true to write them to %s anyway.'
-                             % (', '.join(missing), path),
-                         **dict(result, file_changed=False, applied=[]))
+                             % (', '.join(missing), path), **result)
     if present:
         result['overridden'] = find_overrides(path, settings, SEARCH_DIRS)
 
@@ -267,9 +267,9 @@ def main():
             result['after'] = read_values(settings, PROC_SYS)
         if failed:
             # The file is left alone so that it never holds values the kernel refused.
-            applied = [key for key in to_apply if result['after'][key] != before[key]]
-            module.fail_json(msg='; '.join(failed), **dict(result, changed=bool(applied), applied=applied,
-                                                          file_changed=False))
+            result['applied'] = [key for key in to_apply if result['after'][key] != before[key]]
+            result.update(changed=bool(result['applied']), file_changed=False)
+            module.fail_json(msg='; '.join(failed), **result)
         if file_changed:
             if present:
                 write_file(module, path, new_text)
