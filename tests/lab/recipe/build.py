@@ -31,6 +31,7 @@ RECIPE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 SUITE = "bookworm"
 NODE_IMAGE = "localhost/lvs-node:latest"
+RECIPE_LABEL = "lvs.cluster.lab.recipe"
 
 # The container image Ansible manages in tests: systemd as PID 1, reached over ssh.
 NODE_PACKAGES = [
@@ -57,9 +58,9 @@ def log(msg):
 
 def run(cmd, **kw):
     """Run a command, fail loudly with its output tail if it fails."""
-    kw.setdefault("check", True)
+    check = kw.pop("check", True)
     try:
-        return subprocess.run(cmd, **kw)
+        return subprocess.run(cmd, check=check, **kw)
     except subprocess.CalledProcessError as exc:
         detail = ""
         for stream in (exc.stdout, exc.stderr):
@@ -113,6 +114,9 @@ class Cpio:
     def file(self, name, data, mode=0o644):
         self._entry(name, stat.S_IFREG | mode, data)
 
+    def symlink(self, name, target):
+        self._entry(name, stat.S_IFLNK | 0o777, target.encode())
+
     def chardev(self, name, major, minor):
         self._entry(name, stat.S_IFCHR | 0o600, rdev=(major, minor))
 
@@ -133,7 +137,7 @@ def _debootstrap(root, packages, mirror, debs_dir):
 def _apt_download(pkg, dest):
     """apt-get download from the host's Debian sources (refresh lists once if stale)."""
     for attempt in (1, 2):
-        res = subprocess.run(["apt-get", "download", pkg], cwd=dest,
+        res = subprocess.run(["apt-get", "download", pkg], cwd=dest, check=False,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if res.returncode == 0:
             break
@@ -158,7 +162,32 @@ def _kernel_package():
     raise SystemExit("labctl: cannot resolve linux-image-amd64 (apt-cache depends said:\n%s)" % out)
 
 
-def _import_node_image(node_root, guest_root, work):
+def _podman_import(node_root, podman, env, key):
+    """tar the node rootfs into `podman import` as NODE_IMAGE (labelled with the recipe key)."""
+    tar = subprocess.Popen(
+        ["tar", "-C", node_root, "--numeric-owner", "--one-file-system",
+         "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
+         "--exclude=./run/*", "--exclude=./tmp/*", "-cf", "-", "."],
+        stdout=subprocess.PIPE)
+    imp = subprocess.run(
+        podman + ["import",
+                  "--change", 'CMD ["/sbin/init"]',
+                  "--change", "STOPSIGNAL=SIGRTMIN+3",
+                  "--change", "ENV container=podman",
+                  "--change", "LABEL %s=%s" % (RECIPE_LABEL, key),
+                  "-", NODE_IMAGE],
+        stdin=tar.stdout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    tar.stdout.close()
+    if tar.wait() != 0 or imp.returncode != 0:
+        raise SystemExit("labctl: podman import of the node image failed:\n%s" % imp.stdout.decode(errors="replace"))
+    out = run(podman + ["images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"], env=env,
+              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    if NODE_IMAGE not in out:
+        raise SystemExit("labctl: %s missing from the store after import:\n%s" % (NODE_IMAGE, out))
+    return out.strip()
+
+
+def _import_node_image(node_root, guest_root, work, key):
     """Put the node rootfs into the guest's podman store as NODE_IMAGE.
 
     Uses the host's podman against a storage root inside the guest rootfs, with a
@@ -181,32 +210,31 @@ def _import_node_image(node_root, guest_root, work):
     podman = ["podman", "--root", graph, "--runroot", runroot, "--tmpdir", tmpdir,
               "--storage-driver", "overlay", "--events-backend", "none",
               "--cgroup-manager", "cgroupfs"]
-    tar = subprocess.Popen(
-        ["tar", "-C", node_root, "--numeric-owner", "--one-file-system",
-         "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
-         "--exclude=./run/*", "--exclude=./tmp/*", "-cf", "-", "."],
-        stdout=subprocess.PIPE)
-    imp = subprocess.run(
-        podman + ["import",
-                  "--change", 'CMD ["/sbin/init"]',
-                  "--change", "STOPSIGNAL=SIGRTMIN+3",
-                  "--change", "ENV container=podman",
-                  "-", NODE_IMAGE],
-        stdin=tar.stdout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    tar.stdout.close()
-    if tar.wait() != 0 or imp.returncode != 0:
+    try:
+        out = _podman_import(node_root, podman, env, key)
+    finally:
         shutil.rmtree(short, ignore_errors=True)
-        raise SystemExit("labctl: podman import of the node image failed:\n%s" % imp.stdout.decode(errors="replace"))
-    out = run(podman + ["images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"], env=env,
-              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
-    if NODE_IMAGE not in out:
-        raise SystemExit("labctl: %s missing from the guest store after import:\n%s" % (NODE_IMAGE, out))
-    shutil.rmtree(short, ignore_errors=True)
     # Host-specific state: libpod's bolt DB holds the host's graph/run roots, and
     # the network backend choice is the guest's to make.
     shutil.rmtree(os.path.join(graph, "libpod"), ignore_errors=True)
     os.unlink(os.path.join(graph, "defaultNetworkBackend"))
-    return out.strip()
+    return out
+
+
+def build_node_local(cache, key, mirror, pubkey_path):
+    """Local mode (this kernel has IPVS): NODE_IMAGE into the host's own podman store."""
+    work = os.path.join(cache, "build-node-" + key)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    t0 = time.monotonic()
+    node_root = os.path.join(work, "node-root")
+    log("build: debootstrap node ...")
+    _debootstrap(node_root, NODE_PACKAGES, mirror, os.path.join(cache, "debs", "node"))
+    run([os.path.join(RECIPE_DIR, "node-setup.sh"), node_root, pubkey_path])
+    out = _podman_import(node_root, ["podman"], dict(os.environ), key)
+    shutil.rmtree(work, ignore_errors=True)
+    log("build: node image in the host's podman store in %.1f s" % (time.monotonic() - t0))
+    return out
 
 
 def _install_kernel(guest_root, work, debs):
@@ -242,6 +270,7 @@ def _make_initramfs(guest_root, kver, work, debs, dest):
     cpio.chardev("dev/console", 5, 1)
     with open(os.path.join(bdir, "bin/busybox"), "rb") as f:
         cpio.file("bin/busybox", f.read(), 0o755)
+    cpio.symlink("bin/sh", "busybox")
     with open(os.path.join(RECIPE_DIR, "init"), "rb") as f:
         cpio.file("init", f.read(), 0o755)
     names = []
@@ -303,7 +332,7 @@ def build(cache, key, mirror, pubkey_path, disk_size):
     timings["debootstrap node+guest"] = round(time.monotonic() - t0, 1)
     log("build: debootstrap node + guest done in %.1f s" % timings["debootstrap node+guest"])
     step("configure node", run, [os.path.join(RECIPE_DIR, "node-setup.sh"), node_root, pubkey_path])
-    images_out = step("import node image", _import_node_image, node_root, guest_root, work)
+    images_out = step("import node image", _import_node_image, node_root, guest_root, work, key)
     shutil.rmtree(node_root)
     kpkg, kver, vmlinuz = step("kernel", _install_kernel, guest_root, work, debs)
     step("configure guest", run, [os.path.join(RECIPE_DIR, "guest-setup.sh"), guest_root, pubkey_path])

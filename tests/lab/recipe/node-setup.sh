@@ -10,7 +10,7 @@ in_root() { chroot "$ROOT" "$@"; }
 
 : > "$ROOT/etc/machine-id"
 : > "$ROOT/etc/resolv.conf"
-mkdir -p -m 0700 "$ROOT/root/.ssh"
+install -d -m 0700 "$ROOT/root/.ssh"
 install -m 0600 "$PUBKEY" "$ROOT/root/.ssh/authorized_keys"
 cat > "$ROOT/etc/ssh/sshd_config.d/lvs-lab.conf" <<'SSHD'
 PermitRootLogin prohibit-password
