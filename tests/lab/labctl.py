@@ -344,6 +344,7 @@ Host *
   LogLevel ERROR
   ConnectTimeout 30
   ServerAliveInterval 15
+  ServerAliveCountMax 20
 """.format(pattern=host_pattern(lab.subnet), key=lab.key)
     else:
         text = GUEST_SSH_CONFIG.format(run=lab.run, port=port, control=lab.control, pattern=host_pattern(lab.subnet),
@@ -378,6 +379,7 @@ Host *
   LogLevel ERROR
   ConnectTimeout 30
   ServerAliveInterval 15
+  ServerAliveCountMax 20
 """
 
 
@@ -559,7 +561,7 @@ def start_forward(lab):
         proc = subprocess.Popen(
             ["ssh", "-F", lab.ssh_config, "-N", "-o", "ControlMaster=no", "-o", "ControlPath=none",
              "-o", "ExitOnForwardFailure=yes", "-o", "StreamLocalBindUnlink=yes",
-             "-o", "ServerAliveInterval=10", "-o", "ServerAliveCountMax=6",
+             "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=20",
              "-L", "%s:%s" % (lab.podman_sock, GUEST_SOCKET), "guest"],
             stdin=subprocess.DEVNULL, stdout=flog, stderr=flog, start_new_session=True)
     with open(lab.forward_pid, "w") as f:
@@ -607,6 +609,7 @@ def cmd_up(lab, args):
             if st.get("image") != key:
                 log("warning: the running lab uses image %s; the recipe now gives %s "
                     "(`labctl down && labctl up` to switch)" % (st.get("image"), key))
+            write_ssh_config(lab, st["port"])
             if not ssh_ok(lab):
                 die("lab VM runs (pid %d) but ssh does not answer; see %s" % (read_pid(lab.qemu_pid), lab.console))
             if not (forward_running(lab) and api_ok(lab)):
@@ -793,7 +796,13 @@ def main(argv):
     if len(argv) < 2 or argv[1] not in COMMANDS:
         print(__doc__.split("\n\n", 1)[1], file=sys.stderr)
         return 2
-    return COMMANDS[argv[1]](Lab(), argv[2:])
+    try:
+        return COMMANDS[argv[1]](Lab(), argv[2:])
+    except BrokenPipeError:  # e.g. `labctl status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
