@@ -54,13 +54,17 @@ def containers():
 
 
 def wait_for(what, predicate, timeout, interval=0.2):
-    """Poll ``predicate`` until true; return the seconds it took, fail after ``timeout``."""
+    """Poll ``predicate`` until true; return the seconds it took, fail after ``timeout``.
+
+    A node that is down or still booting cannot be asked (ssh fails: testinfra raises
+    RuntimeError, a failed command AssertionError): that counts as "not yet".
+    """
     start = time.monotonic()
     while True:
         try:
             if predicate():
                 return round(time.monotonic() - start, 2)
-        except AssertionError:
+        except (AssertionError, RuntimeError):
             pass
         if time.monotonic() - start > timeout:
             pytest.fail('%s did not happen within %s s' % (what, timeout))
