@@ -89,47 +89,20 @@ file_changed:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, read_file, write_file
 from ansible_collections.lvs.cluster.plugins.module_utils import kmod
 from ansible_collections.lvs.cluster.plugins.module_utils.kmod import (
     KmodError, canonical_names, file_path, plan, present_modules, render)
 
-FILE_MODE = 0o644
 # Where things live on the target; unit tests point these at a temporary tree.
 PROC_MODULES = kmod.PROC_MODULES
 SYS_MODULE = kmod.SYS_MODULE
 MODULES_LOAD_D = kmod.MODULES_LOAD_D
 MODULES_BUILTIN = None  # modules.builtin of the running kernel
 LANG_ENV = {'LANG': 'C', 'LC_ALL': 'C', 'LC_MESSAGES': 'C'}
-
-
-def read_file(module, path):
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path, 'r') as handle:
-            return handle.read()
-    except (IOError, OSError, UnicodeDecodeError) as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc)))
-
-
-def write_file(module, path, text):
-    directory = os.path.dirname(path)
-    try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(prefix='.ansible_lvs_kmod_', suffix='.conf', dir=directory)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        os.chmod(tmp, FILE_MODE)
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot write %s: %s' % (path, to_native(exc)))
-    module.atomic_move(tmp, path)
-    # atomic_move gives a new file the mode of the umask; the file is world-readable.
-    os.chmod(path, FILE_MODE)
 
 
 def main():
@@ -192,7 +165,7 @@ def main():
                 except OSError as exc:
                     module.fail_json(msg='cannot remove %s: %s' % (path, to_native(exc)), **result)
             else:
-                write_file(module, path, new_text)
+                write_file(module, path, new_text, prefix='.ansible_lvs_kmod_')
         elif mode_wrong:
             os.chmod(path, FILE_MODE)
 

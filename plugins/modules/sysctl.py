@@ -167,46 +167,19 @@ overridden:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, read_file, write_file
 from ansible_collections.lvs.cluster.plugins.module_utils import sysctl as sysctl_utils
 from ansible_collections.lvs.cluster.plugins.module_utils.sysctl import (
     SysctlError, file_path, find_overrides, normalize_settings, plan, read_values, render,
     runtime_diff, values_equal, write_value)
 
-FILE_MODE = 0o644
 # Where things live on the target; unit tests point these at a temporary tree.
 PROC_SYS = sysctl_utils.PROC_SYS
 SYSCTL_D = sysctl_utils.SYSCTL_D
 SEARCH_DIRS = sysctl_utils.SEARCH_DIRS
-
-
-def read_file(module, path):
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path, 'r') as handle:
-            return handle.read()
-    except (IOError, OSError, UnicodeDecodeError) as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc)))
-
-
-def write_file(module, path, text):
-    directory = os.path.dirname(path)
-    try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(prefix='.ansible_lvs_sysctl_', suffix='.conf', dir=directory)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        os.chmod(tmp, FILE_MODE)
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot write %s: %s' % (path, to_native(exc)))
-    module.atomic_move(tmp, path)
-    # atomic_move gives a new file the mode of the umask; the file is world-readable.
-    os.chmod(path, FILE_MODE)
 
 
 def main():
@@ -272,7 +245,7 @@ def main():
             module.fail_json(msg='; '.join(failed), **result)
         if file_changed:
             if present:
-                write_file(module, path, new_text)
+                write_file(module, path, new_text, prefix='.ansible_lvs_sysctl_')
             else:
                 try:
                     os.unlink(path)
