@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) lvs.cluster contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read a small config file and replace it atomically: shared by the sysctl and kernel_module modules."""
+"""Locate, read and atomically replace a small *.conf file: shared by the sysctl and kernel_module modules."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -40,3 +40,22 @@ def write_file(module, path, text, prefix='.ansible_lvs_'):
     module.atomic_move(tmp, path)
     # atomic_move gives a new file the mode of the umask; the file is world-readable.
     os.chmod(path, FILE_MODE)
+
+
+def conf_path(name, directory, option, error):
+    """Absolute path of a systemd-style drop-in: a bare ``NAME[.conf]`` goes into ``directory``.
+
+    ``option`` names the module option in messages; ``error`` is the exception class raised.
+    """
+    if not name or not isinstance(name, str):
+        raise error('%s must be a file name or an absolute path' % option)
+    if os.path.isabs(name):
+        if name.endswith('/'):
+            raise error('%s %r is a directory, not a file' % (option, name))
+        return os.path.normpath(name)
+    if '/' in name or name in ('.', '..'):
+        raise error('%s %r must be a bare file name (in %s) or an absolute path' % (option, name, directory))
+    if not name.endswith('.conf'):
+        # systemd only reads *.conf files
+        name += '.conf'
+    return os.path.join(directory, name)

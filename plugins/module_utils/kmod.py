@@ -15,6 +15,8 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.lvs.cluster.plugins.module_utils.files import conf_path
+
 PROC_MODULES = '/proc/modules'
 SYS_MODULE = '/sys/module'
 MODULES_LOAD_D = '/etc/modules-load.d'
@@ -97,18 +99,7 @@ def present_modules(names, proc_modules=PROC_MODULES, sys_module=SYS_MODULE, mod
 
 def file_path(name, directory=MODULES_LOAD_D):
     """Absolute path of the modules-load.d file: a bare ``NAME[.conf]`` goes into ``directory``."""
-    if not name or not isinstance(name, str):
-        raise KmodError('persist must be a file name or an absolute path')
-    if os.path.isabs(name):
-        if name.endswith('/'):
-            raise KmodError('persist %r is a directory, not a file' % name)
-        return os.path.normpath(name)
-    if '/' in name or name in ('.', '..'):
-        raise KmodError('persist %r must be a bare file name (in %s) or an absolute path' % (name, directory))
-    if not name.endswith('.conf'):
-        # systemd only reads *.conf files
-        name += '.conf'
-    return os.path.join(directory, name)
+    return conf_path(name, directory, 'persist', KmodError)
 
 
 def render(names):

@@ -78,6 +78,17 @@ def _choice(value, choices, where, field, upper=False):
     return text
 
 
+def _own_addresses(hvars):
+    """The valid IP addresses among a host's ``lvs_address`` and ``ansible_host``, in that order."""
+    found = []
+    for var in ('lvs_address', 'ansible_host'):
+        try:
+            found.append(str(ipaddress.ip_address(str(hvars.get(var)))))
+        except ValueError:
+            continue
+    return found
+
+
 def host_address(name, hostvars, where):
     """Address of an inventory host: ``lvs_address``, else an IP ``ansible_host``."""
     if name not in hostvars:
@@ -204,8 +215,7 @@ def _real_server(raw, svc, where, hostvars):
         address = str(_ip(raw['address'], where, 'real server address'))
         host = None
         for name in hostvars:
-            hvars = hostvars[name]
-            if str(hvars.get('lvs_address') or hvars.get('ansible_host') or '') == address:
+            if _own_addresses(hostvars[name])[:1] == [address]:
                 host = name
                 break
     else:
@@ -454,13 +464,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
     svcs = normalize_services(services, hostvars, insts)
     hvars = hostvars[director]
     default_iface = settings.get('interface') or hvars.get('director_interface')
-    my_address = None
-    for var in ('lvs_address', 'ansible_host'):
-        try:
-            my_address = str(ipaddress.ip_address(str(hvars.get(var))))
-            break
-        except ValueError:
-            continue
+    my_address = (_own_addresses(hvars) or [None])[0]
     view_instances = []
     for inst in insts:
         where = 'lvs_vrrp_instances (%s)' % inst['name']
@@ -558,13 +562,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
 def real_server_vips(services, host, hostvars):
     """VIPs that ``host`` must hold: DR on ``lo``, TUN on ``tunl0``; NAT needs none."""
     svcs = normalize_services(services, hostvars)
-    my_addresses = set()
-    hvars = hostvars.get(host, {})
-    for var in ('lvs_address', 'ansible_host'):
-        try:
-            my_addresses.add(str(ipaddress.ip_address(str(hvars.get(var)))))
-        except ValueError:
-            continue
+    my_addresses = set(_own_addresses(hostvars.get(host, {})))
     found = {}
     for svc in svcs:
         if svc['method'] == 'NAT':

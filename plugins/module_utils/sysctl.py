@@ -22,6 +22,8 @@ import errno
 import fnmatch
 import os
 
+from ansible_collections.lvs.cluster.plugins.module_utils.files import conf_path
+
 PROC_SYS = '/proc/sys'
 SYSCTL_D = '/etc/sysctl.d'
 # Directories systemd-sysctl reads, in the order that decides which of two files
@@ -146,19 +148,7 @@ def write_value(key, value, proc_root=PROC_SYS):
 
 def file_path(name, directory=SYSCTL_D):
     """Absolute path of the sysctl.d file: a bare ``NAME[.conf]`` goes into ``directory``."""
-    if not name or not isinstance(name, str):
-        raise SysctlError('name must be a file name or an absolute path')
-    if os.path.isabs(name):
-        if name.endswith('/'):
-            raise SysctlError('name %r is a directory, not a file' % name)
-        return os.path.normpath(name)
-    if '/' in name or name in ('.', '..'):
-        raise SysctlError('name %r must be a bare file name (in %s) or an absolute path'
-                          % (name, directory))
-    if not name.endswith('.conf'):
-        # systemd only reads *.conf files
-        name += '.conf'
-    return os.path.join(directory, name)
+    return conf_path(name, directory, 'name', SysctlError)
 
 
 def render(settings):
