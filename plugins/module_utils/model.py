@@ -19,6 +19,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import ipaddress
+import math
 
 
 SCHEDULERS = ('rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos')
@@ -34,19 +35,30 @@ CHECKER_COMMON = ('connect_ip', 'connect_port', 'bindto', 'bind_port', 'connect_
 WEIGHT_MAX = 65535
 
 # Defaults for a checker when neither the service nor the real server overrides them.
+# Tuned for a real server to leave the IPVS table within 2 s of failing (with delay_loop 1):
+# a refused or 1 s silent check, one retry half a second later.
 CHECKER_DEFAULTS = {
-    'connect_timeout': 3,
-    'retry': 2,
-    'delay_before_retry': 1,
+    'connect_timeout': 1,
+    'retry': 1,
+    'delay_before_retry': 0.5,
 }
 
 
 class ModelError(ValueError):
-    """Bad inventory data; the message names what to fix."""
+    """Bad inventory data; the message names what to fix.
+
+    Raised by :func:`_fail`, it also carries the two parts of its message: ``where`` (the
+    service, instance or host) and ``reason`` (what is wrong), for the preflight's report.
+    """
+    where = None
+    reason = None
 
 
 def _fail(where, msg):
-    raise ModelError('%s: %s' % (where, msg))
+    error = ModelError('%s: %s' % (where, msg))
+    error.where = where
+    error.reason = msg
+    raise error
 
 
 def _ip(value, where, field):
@@ -500,6 +512,19 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         if strict and inst['auth_pass']:
             _fail(where, 'director_vrrp_strict forbids VRRP authentication (keepalived ignores it): remove auth_pass')
         state = 'MASTER' if inst['master'] == director else 'BACKUP'
+        # Once settled, the highest priority holds the instance (unless it may not preempt).
+        expected = 'MASTER' if prio == max(inst['priorities'].values()) else 'BACKUP'
+        if inst['nopreempt']:
+            expected = None
+        advert = inst['advert_int']
+        if advert is None:
+            advert = settings.get('advert_int', 1)
+            if version == 2:
+                # VRRPv2 advertises in whole seconds: a sub-second default applies to v3 only.
+                advert = max(1, int(math.ceil(float(advert))))
+        elif version == 2 and float(advert) != int(float(advert)):
+            _fail(where, 'advert_int %s: VRRPv2 advertises in whole seconds; use version 3 for '
+                         'sub-second adverts' % advert)
         if (strict and prio != 255) or inst['nopreempt'] or inst['preempt_delay'] is not None:
             # Strict VRRP lets only the address owner (priority 255) start as MASTER, and keepalived
             # ignores nopreempt/preempt_delay on an initial MASTER: start every director as BACKUP
@@ -515,7 +540,9 @@ def director_view(services, instances, director, directors, hostvars, settings=N
             'interface': iface,
             'virtual_router_id': inst['virtual_router_id'],
             'priority': prio,
-            'advert_int': inst['advert_int'] if inst['advert_int'] is not None else settings.get('advert_int', 1),
+            'advert_int': advert,
+            'expected_state': expected,
+            'state_hook': not inst['notify'],
             'version': version,
             'nopreempt': inst['nopreempt'],
             'preempt_delay': inst['preempt_delay'],
@@ -554,6 +581,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'virtual_servers': keepalived,
         'static_services': static,
         'keepalived_keys': sorted(service_key(s) for s in keepalived),
+        'expected_states': dict((i['name'], i['expected_state']) for i in view_instances if i['state_hook']),
         'kernel_modules': sorted(modules),
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
     }

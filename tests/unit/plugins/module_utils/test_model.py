@@ -97,7 +97,8 @@ def test_master_and_backup_views():
     reals = master['virtual_servers'][0]['real_servers']
     assert [(r['address'], r['weight']) for r in reals] == [('10.88.0.21', 1), ('10.88.0.22', 3)]
     assert reals[0]['checker']['urls'] == [{'path': '/', 'status_code': '200'}]
-    assert ('retry', 2) in reals[0]['checker']['options']
+    assert ('retry', 1) in reals[0]['checker']['options']
+    assert ('delay_before_retry', 0.5) in reals[0]['checker']['options']
 
 
 def test_vrrpv3_drops_authentication():
