@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.lvs.cluster.plugins.module_utils import model
+from ansible_collections.lvs.cluster.plugins.module_utils import preflight as preflight_utils
 
 # The host variables the model reads; copying only these keeps hostvars templating cheap.
 _HOST_KEYS = ('lvs_address', 'ansible_host', 'director_interface')
@@ -39,10 +40,29 @@ def ipvsadm_services(services):
     return model.ipvsadm_services(services)
 
 
+def preflight(hostvars, groups):
+    """Check the whole inventory from hostvars and groups alone (see module_utils/preflight.py)."""
+    directors = list(groups.get(preflight_utils.DIRECTORS) or [])
+    real_servers = list(groups.get(preflight_utils.REAL_SERVERS) or [])
+    compact = {}
+    for name in hostvars:
+        hvars = hostvars[name]
+        keys = _HOST_KEYS + preflight_utils.HOST_KEYS
+        if name in directors or name in real_servers:
+            keys += (preflight_utils.SERVICES, preflight_utils.INSTANCES)
+        values = dict((key, hvars.get(key)) for key in keys)
+        compact[name] = dict((key, value) for key, value in values.items() if value is not None)
+    try:
+        return preflight_utils.check_inventory(compact, directors, real_servers)
+    except preflight_utils.PreflightError as exc:
+        raise AnsibleFilterError('lvs.cluster.preflight: %s' % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'director_view': director_view,
             'real_server_vips': real_server_vips,
             'ipvsadm_services': ipvsadm_services,
+            'preflight': preflight,
         }
