@@ -217,3 +217,12 @@ def test_secrets_not_logged(rendered):
     assert 'auth_pass' in rendered['seed000_two_vips_one_instance']['lvs-dr1']
     assert '1111' not in rendered['seed000_two_vips_one_instance']['_output']
     assert 'lvs_sched rr' in rendered['seed004_nginx_pair']['_output']
+
+
+def test_secrets_not_logged_verbose(tmp_path, collections):
+    """At -vvv the model fact carrying auth_pass is censored; the render still succeeds."""
+    rc, output = render('seed000_two_vips_one_instance', str(tmp_path), collections, extra=('-vvv',))
+    assert rc == 0, output
+    assert 'auth_pass' in conf(tmp_path, 'lvs-dr1')
+    assert not re.search(r'auth_pass\W+1111', output), 'VRRP password in the log'
+    assert 'censored' in output
