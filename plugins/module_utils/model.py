@@ -512,10 +512,10 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         if strict and inst['auth_pass']:
             _fail(where, 'director_vrrp_strict forbids VRRP authentication (keepalived ignores it): remove auth_pass')
         state = 'MASTER' if inst['master'] == director else 'BACKUP'
-        # Once settled, the highest priority holds the instance (unless it may not preempt).
-        expected = 'MASTER' if prio == max(inst['priorities'].values()) else 'BACKUP'
-        if inst['nopreempt']:
-            expected = None
+        # Once settled, the highest priority holds the instance (unless it may not preempt). A
+        # lower one is BACKUP, or MASTER while the others are down or not yet deployed (a first
+        # rollout changes the backups first): either is healthy.
+        expected = 'MASTER' if prio == max(inst['priorities'].values()) and not inst['nopreempt'] else None
         advert = inst['advert_int']
         if advert is None:
             advert = settings.get('advert_int', 1)

@@ -170,3 +170,26 @@ def test_static_services_are_accepted_by_the_ipvsadm_module_spec():
     assert result.error_messages == []
     assert view(services)['keepalived_keys'] == []
     assert model.service_key(static[1]) == 'fwmark:9:ipv6'
+
+
+@pytest.mark.parametrize('changes, settings, director, expected, advert', [
+    ({}, {}, 'dir1', {'VI_1': 'MASTER'}, 0.2),
+    ({}, {}, 'dir2', {'VI_1': None}, 0.2),  # a backup may hold it while the master is down
+    ({'nopreempt': True}, {}, 'dir1', {'VI_1': None}, 0.2),
+    ({'priorities': {'dir1': 100, 'dir2': 200}}, {}, 'dir2', {'VI_1': 'MASTER'}, 0.2),
+    ({'notify': '/bin/true'}, {}, 'dir1', {}, 0.2),  # own notify: no state hook, nothing to expect
+    ({}, {'vrrp_version': 2}, 'dir1', {'VI_1': 'MASTER'}, 1),  # v2 rounds the sub-second default up
+    ({'advert_int': 3}, {'vrrp_version': 2}, 'dir1', {'VI_1': 'MASTER'}, 3),
+])
+def test_expected_states_and_advert(changes, settings, director, expected, advert):
+    instances = [dict(INSTANCES[0], **changes)]
+    result = model.director_view([svc()], instances, director, DIRECTORS, HOSTVARS,
+                                 dict({'advert_int': 0.2}, **settings))
+    assert result['expected_states'] == expected
+    assert result['instances'][0]['advert_int'] == advert
+
+
+def test_vrrp2_rejects_sub_second_advert():
+    with pytest.raises(model.ModelError, match='VRRPv2 advertises in whole seconds'):
+        model.director_view([svc()], [dict(INSTANCES[0], advert_int=0.5)], 'dir1', DIRECTORS, HOSTVARS,
+                            {'vrrp_version': 2})
