@@ -15,6 +15,10 @@ description:
   - Reads the table once with C(ipvsadm -Sn), computes the difference, and applies every change
     in one C(ipvsadm -R) batch fed on standard input. Weight and other real server changes are
     edits (C(-e)), service changes are edits (C(-E)); nothing is deleted and re-added for them.
+  - A table whose C(ipvsadm -Sn) lines already are the requested ones is recognised on the
+    text (set operations on its lines), without parsing it; only a table that differs is parsed
+    and diffed. So a no-op run, and the check after applying, cost little more than
+    C(ipvsadm -Sn) itself, also for tens of thousands of real servers.
   - C(ipvsadm -Sn) does not show real server thresholds, so C(ipvsadm -Ln --thresholds) is read
     as well, but only when some real server sets O(services[].real_servers[].upper_threshold)
     or O(services[].real_servers[].lower_threshold), or when an edit must keep thresholds
@@ -417,7 +421,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs import (
     IpvsError,
     Stopwatch,
     add_thresholds,
-    read_table,
+    read_state,
     render_table,
 )
 
@@ -472,29 +476,26 @@ def main():
         with clock.measure('diff'):
             desired = DesiredState.from_params(module.params['services'], module.params['purge'],
                                                module.params['ignore'])
-        with clock.measure('read'):
-            current = read_table(ipvsadm, thresholds=desired.manages_thresholds)
-        with clock.measure('diff'):
-            plan = desired.plan(current)
-        if plan.needs_thresholds and current.thresholds is None:
+        current = read_state(ipvsadm, desired, clock, parse=module._diff)
+        plan = current.plan
+        if plan.needs_thresholds and current.table.thresholds is None:
             # an edit would reset thresholds -Sn cannot show: read them, keep them
             with clock.measure('read'):
-                add_thresholds(ipvsadm, current)
+                add_thresholds(ipvsadm, current.table)
             with clock.measure('diff'):
-                plan = desired.plan(current)
+                plan = desired.plan(current.table)
         result.update(changed=bool(plan), commands=plan.lines, summary=plan.summary)
         if module._diff:
             with clock.measure('diff'):
-                result['diff'] = dict(before=render_table(current),
-                                      after=render_table(desired.result_table(current)))
+                result['diff'] = dict(before=render_table(current.table),
+                                      after=render_table(desired.result_table(current.table)))
 
         # Act: one batch, then read back and check.
         if plan and not module.check_mode:
             with clock.measure('apply'):
                 dummy, rc, out, err = ipvsadm.restore(plan.lines)
-            with clock.measure('verify'):
-                after = read_table(ipvsadm, thresholds=desired.manages_thresholds)
-                residual = desired.plan(after)
+            after = read_state(ipvsadm, desired, clock, phase='verify')
+            residual = after.plan
             result.update(rc=rc, stderr=err)
             if rc != 0 or err.strip() or residual:
                 failed = plan.failed_lines(residual)

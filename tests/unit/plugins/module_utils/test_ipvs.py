@@ -731,3 +731,251 @@ def test_restore_through_run_command_survives_a_flood_on_stderr():
     dummy, rc, out, err = outcome['result']
     assert rc == 0
     assert err.count('Destination already exists\n') == 18000
+
+
+# ---------------------------------------------------------------------------
+# satisfied_by: the desired state recognised on the -Sn text, without parsing
+# ---------------------------------------------------------------------------
+
+def state_of(text, purge=False, ignore=None, absent=()):
+    services = as_params(parse_save(text))
+    services.extend(dict(state='absent', **ipvs.parse_spec(ipvs.key_spec(key)))
+                    if key.startswith('fwmark') else
+                    dict(state='absent', protocol=key.split(':')[0],
+                         address=ipvs.split_addrport(key.partition(':')[2])[1],
+                         port=ipvs.split_addrport(key.partition(':')[2])[2])
+                    for key in absent)
+    for svc in services:
+        if svc.get('fwmark') is None:
+            svc.pop('fwmark', None)
+    return DesiredState.from_params(services, purge=purge, ignore=ignore)
+
+
+SAVE = fixture('save_n.txt')
+OTHER = '-A -t 192.0.2.200:80 -s rr\n-a -t 192.0.2.200:80 -r 192.0.2.9:80 -g -w 1\n'
+
+
+def test_satisfied_by_the_recorded_table_itself():
+    assert state_of(SAVE).satisfied_by(SAVE)
+    # line order and trailing blank lines do not matter
+    assert state_of(SAVE).satisfied_by('\n'.join(reversed(SAVE.splitlines())) + '\n\n')
+
+
+@pytest.mark.parametrize('text', [
+    SAVE.replace('-r 192.0.2.10:80 -g -w 3', '-r 192.0.2.10:80 -g -w 4'),   # other weight
+    SAVE.replace('-A -t 192.0.2.101:80 -s rr\n', '-A -t 192.0.2.101:80 -s wlc\n'),
+    '\n'.join(line for line in SAVE.splitlines() if '192.0.2.21:53' not in line),  # missing
+    SAVE + '-a -t 192.0.2.101:80 -r 192.0.2.77:80 -g -w 1\n',   # an unwanted real server
+    SAVE + 'IP Virtual Server version 1.2.1 (size=4096)\n',   # not -S output: parse decides
+    '',
+])
+def test_not_satisfied_when_a_line_differs_is_missing_or_is_extra(text):
+    assert not state_of(SAVE).satisfied_by(text)
+
+
+def test_other_services_are_left_alone_unless_purged_or_absent():
+    text = SAVE + OTHER
+    assert state_of(SAVE).satisfied_by(text)
+    assert not state_of(SAVE, purge=True).satisfied_by(text)
+    assert state_of(SAVE, purge=True, ignore=['tcp:192.0.2.200:80']).satisfied_by(text)
+    assert state_of(SAVE, purge=True, ignore=['tcp:192.0.2.2??:*']).satisfied_by(text)
+    assert not state_of(SAVE, absent=['tcp:192.0.2.200:80']).satisfied_by(text)
+
+
+def test_an_absent_ipv6_service_is_seen_in_any_spelling():
+    text = SAVE + '-A -t [2001:DB8:0::77]:80 -s rr\n'
+    assert state_of(SAVE).satisfied_by(text)
+    assert not state_of(SAVE, absent=['tcp:[2001:db8::77]:80']).satisfied_by(text)
+    assert state_of(SAVE, purge=True, ignore=['tcp:[2001:db8::77]:80']).satisfied_by(text)
+
+
+def test_not_satisfied_when_thresholds_are_managed():
+    services = as_params(recorded_with_thresholds())
+    state = DesiredState.from_params(services)
+    assert state.manages_thresholds
+    assert not state.satisfied_by(SAVE)     # -Sn cannot show them: read and plan
+    assert state.plan(recorded_with_thresholds()).lines == []
+
+
+def mutations(text, rng, spelling=False):
+    """Tables near ``text``: lines dropped, weights changed, real servers and services
+    added, lines shuffled; with ``spelling``, also service lines spelled differently
+    (a trailing blank: the same service once parsed)."""
+    lines = text.splitlines()
+    out = []
+    for dummy in range(60):
+        new = list(lines)
+        for dummy in range(rng.randint(0, 3)):
+            what = rng.randint(0, 5 if spelling else 4)
+            i = rng.randrange(len(new))
+            if what == 0 and len(new) > 1:
+                del new[i]
+            elif what == 1 and new[i].startswith('-a ') and ' -w ' in new[i]:
+                new[i] = new[i].replace(' -w ', ' -w 1')
+            elif what == 2:
+                new.append('-a -t 192.0.2.100:80 -r 192.0.2.%d:80 -g -w 1' % rng.randint(1, 99))
+            elif what == 3:
+                new.extend(OTHER.splitlines())
+            elif what == 4:
+                rng.shuffle(new)
+            elif what == 5 and new[i].startswith('-A '):
+                new[i] = new[i] + ' '
+        out.append('\n'.join(dict.fromkeys(new)) + '\n')
+    return out
+
+
+@pytest.mark.parametrize('purge', [False, True])
+def test_satisfied_by_agrees_with_plan(purge):
+    """satisfied_by(text) exactly when plan(parse_save(text)) is empty, for tables spelled
+    the way ipvsadm prints them; spelled otherwise, satisfied_by may say no (then the module
+    parses and plans) but never yes wrongly."""
+    import random
+    rng = random.Random(5)
+    seen = set()
+    for base in (SAVE, fixture('save_n_after_batches.txt')):
+        state = state_of(base, purge=purge, ignore=['fwmark:*'])
+        for spelling in (False, True):
+            for text in mutations(base, rng, spelling):
+                # services first (a shuffle may put a real server before its service)
+                ordered = '\n'.join(sorted(text.splitlines(), key=lambda x: x[:3] != '-A '))
+                try:
+                    empty = not state.plan(parse_save(ordered))
+                except IpvsError:   # a real server whose service line was dropped:
+                    continue        # ipvsadm never prints that
+                if spelling:
+                    assert empty or not state.satisfied_by(text), text
+                else:
+                    assert state.satisfied_by(text) == empty, text
+                    seen.add(empty)
+    assert seen == {True, False}
+
+
+# ---------------------------------------------------------------------------
+# read_state: one -Sn; parsed only when the text is not already the desired state
+# ---------------------------------------------------------------------------
+
+class Reader(object):
+    """An Ipvsadm stand-in: read() answers from recorded texts and logs the calls."""
+
+    def __init__(self, save, thresholds=None):
+        self.texts = dict(save=save, thresholds=thresholds or fixture('list_thresholds.txt'))
+        self.calls = []
+
+    def read(self, command):
+        self.calls.append(command)
+        return self.texts[command]
+
+
+def test_read_state_satisfied_is_not_parsed():
+    clock = ipvs.Stopwatch()
+    reader = Reader(SAVE)
+    state = ipvs.read_state(reader, state_of(SAVE), clock)
+    assert (state.text, state.table, state.plan.lines) == (SAVE, None, [])
+    assert reader.calls == ['save']
+    assert set(clock.times) == {'read', 'diff', 'apply', 'verify'}
+
+
+def test_read_state_parses_and_plans_otherwise():
+    reader = Reader(SAVE + OTHER)
+    state = ipvs.read_state(reader, state_of(SAVE, purge=True), ipvs.Stopwatch())
+    assert state.table is not None and state.table.thresholds is None
+    assert state.plan.lines == ['-D -t 192.0.2.200:80']
+    forced = ipvs.read_state(Reader(SAVE), state_of(SAVE), ipvs.Stopwatch(), parse=True)
+    assert forced.table is not None and forced.plan.lines == []
+
+
+def test_read_state_reads_thresholds_when_managed_and_times_verify_apart():
+    reader = Reader(SAVE)
+    state = DesiredState.from_params(as_params(recorded_with_thresholds()))
+    clock = ipvs.Stopwatch()
+    after = ipvs.read_state(reader, state, clock, phase='verify')
+    assert reader.calls == ['save', 'thresholds']
+    assert after.plan.lines == [] and after.table.thresholds_text is not None
+    assert clock.times['read'] == clock.times['diff'] == 0.0 < clock.times['verify']
+
+
+def test_table_state_same_as():
+    plain = ipvs.TableState(SAVE, None, Plan())
+    parsed = ipvs.TableState(SAVE, recorded(), Plan())
+    with_thr = ipvs.TableState(SAVE, recorded_with_thresholds(), Plan())
+    with_thr.table.thresholds_text = fixture('list_thresholds.txt')
+    other_thr = ipvs.TableState(SAVE, recorded_with_thresholds(), Plan())
+    other_thr.table.thresholds_text = 'other'
+    assert plain.same_as(parsed) and parsed.same_as(with_thr) and plain.same_as(with_thr)
+    assert not with_thr.same_as(other_thr)
+    assert not plain.same_as(ipvs.TableState(SAVE + OTHER, None, Plan()))
+
+
+# ---------------------------------------------------------------------------
+# Real servers rendered once per (service context, options)
+# ---------------------------------------------------------------------------
+
+def test_the_same_real_server_options_render_per_service_context():
+    pool = [dict(address='192.0.2.9'), dict(address='192.0.2.10', weight=2)]
+    services = [dict(address='192.0.2.1', port=80, real_servers=pool),
+                dict(address='192.0.2.1', port=443, real_servers=pool),
+                dict(address='192.0.2.2', port=80, method='masq', real_servers=pool),
+                dict(fwmark=7, real_servers=pool)]
+    state = DesiredState.from_params(services)
+    assert state.plan(parse_save('')).lines == [
+        '-A -t 192.0.2.1:80 -s wlc',
+        '-a -t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1',
+        '-a -t 192.0.2.1:80 -r 192.0.2.10:80 -g -w 2',
+        '-A -t 192.0.2.1:443 -s wlc',
+        '-a -t 192.0.2.1:443 -r 192.0.2.9:443 -g -w 1',
+        '-a -t 192.0.2.1:443 -r 192.0.2.10:443 -g -w 2',
+        '-A -t 192.0.2.2:80 -s wlc',
+        '-a -t 192.0.2.2:80 -r 192.0.2.9:80 -m -w 1',
+        '-a -t 192.0.2.2:80 -r 192.0.2.10:80 -m -w 2',
+        '-A -f 7 -s wlc',
+        '-a -f 7 -r 192.0.2.9:0 -g -w 1',
+        '-a -f 7 -r 192.0.2.10:0 -g -w 2',
+    ]
+
+
+def test_an_error_names_the_entry_even_after_the_same_options_were_fine():
+    rs = dict(address='192.0.2.9', port=80, method='masq')
+    services = [dict(address='192.0.2.1', port=80, real_servers=[rs]),
+                dict(address='192.0.2.2', port=80, real_servers=[dict(rs, method=None)]),
+                dict(address='192.0.2.3', port=443, real_servers=[dict(address='192.0.2.9'),
+                                                                  dict(rs, method='route')])]
+    with pytest.raises(IpvsError) as caught:
+        DesiredState.from_params(services)
+    assert str(caught.value) == ('services[2] (tcp:192.0.2.3:443) real_servers[1]: with method '
+                                 'route the real server port must be the service port 443')
+
+
+def test_repeated_real_server_is_caught_from_the_memo_too():
+    rs = dict(address='192.0.2.9')
+    with pytest.raises(IpvsError) as caught:
+        DesiredState.from_params([dict(address='192.0.2.1', port=80, real_servers=[rs]),
+                                  dict(address='192.0.2.2', port=80, real_servers=[rs, rs])])
+    assert 'services[1] (tcp:192.0.2.2:80): real server 192.0.2.9:80 listed twice' in \
+        str(caught.value)
+
+
+def test_memoised_thresholds_and_unhashable_values():
+    rs = dict(address='192.0.2.9', upper_threshold=10)
+    state = DesiredState.from_params([
+        dict(address='192.0.2.1', port=80, real_servers=[rs]),
+        dict(address='192.0.2.2', port=80, real_servers=[rs, dict(address='192.0.2.10',
+                                                                  tun_csum=[])]),
+    ])
+    assert state.table.thresholds == {'-t 192.0.2.1:80': {'192.0.2.9:80': (10, None)},
+                                      '-t 192.0.2.2:80': {'192.0.2.9:80': (10, None)}}
+    assert state.table.dests['-t 192.0.2.2:80']['192.0.2.10:80'] == \
+        '-t 192.0.2.2:80 -r 192.0.2.10:80 -g -w 1'
+
+
+@pytest.mark.parametrize('text', [
+    '0.0.0.0', '255.255.255.255', '10.1.0.1', '198.19.3.250', '01.2.3.4', '1.2.3.04',
+    '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..3.4', '1.2.3.4 ', '+1.2.3.4', '1.2.3.-4',
+    '\u0661.2.3.4', '1_0.2.3.4', '0x1.2.3.4', '1.2.3.1000', '',
+])
+def test_ipv4_fast_path_agrees_with_ipaddress(text):
+    import ipaddress
+    try:
+        expected = str(ipaddress.IPv4Address(u'%s' % text)) == text
+    except ValueError:
+        expected = False
+    assert ipvs._is_canonical_ipv4(text) is expected

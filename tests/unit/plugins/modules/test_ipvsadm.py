@@ -143,6 +143,27 @@ def test_no_op_reads_once_and_changes_nothing(monkeypatch):
     assert 'diff' not in out.result
 
 
+def test_no_op_in_diff_mode_still_shows_the_table(monkeypatch):
+    """The no-op needs no parsing, but diff mode shows the parsed table: before == after."""
+    fake = FakeIpvsadm(SAVE)
+    out = run_module(monkeypatch, fake, diff=True, services=recorded_services())
+    assert out.result['changed'] is False
+    assert out.result['diff'] == dict(before=SAVE, after=SAVE)
+    assert fake.calls == [('-S', '-n')]
+
+
+def test_unlisted_service_under_purge_is_removed_and_checked(monkeypatch):
+    """A table with one service too many is not the desired state: parsed, planned, the
+    removal applied, and the table read back is recognised as the desired one."""
+    extra = '-A -t 192.0.2.200:80 -s rr\n-a -t 192.0.2.200:80 -r 192.0.2.9:80 -g -w 1\n'
+    fake = FakeIpvsadm(SAVE + extra, after=SAVE)
+    out = run_module(monkeypatch, fake, purge=True, services=recorded_services())
+    assert not out.failed, out.result
+    assert out.result['commands'] == ['-D -t 192.0.2.200:80']
+    assert fake.calls == [('-S', '-n'), ('-R',), ('-S', '-n')]
+    assert out.result['elapsed']['verify'] > 0
+
+
 def test_weight_edit_applies_one_e_line_and_verifies(monkeypatch):
     services = recorded_services()
     real_server(service(services, address='192.0.2.100', port=80), '192.0.2.10')['weight'] = 5
