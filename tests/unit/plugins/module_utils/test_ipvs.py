@@ -979,3 +979,26 @@ def test_ipv4_fast_path_agrees_with_ipaddress(text):
     except ValueError:
         expected = False
     assert ipvs._is_canonical_ipv4(text) is expected
+
+
+def test_stopwatch_counts_cpu_seconds_per_phase(monkeypatch):
+    """A fake clock pair: each reading of the CPU clock advances it by one second."""
+    ticks = iter(range(100))
+    monkeypatch.setattr(ipvs, 'cpu_seconds', lambda: float(next(ticks)))
+    clock = ipvs.Stopwatch()                     # cpu start: 0
+    with clock.measure('read'):                  # 1 -> 2
+        pass
+    with clock.measure('read'):                  # 3 -> 4
+        pass
+    with clock.measure('verify'):                # 5 -> 6
+        pass
+    assert clock.cpu_dict() == dict(read=2.0, diff=0.0, apply=0.0, verify=1.0, total=7.0)
+
+
+def test_cpu_seconds_include_waited_children():
+    """What a child ran counts once it was waited for (run_command waits for ipvsadm)."""
+    before = os.times()
+    subprocess.run([sys.executable, '-c', 'sum(range(3000000))'], check=True)
+    after = os.times()
+    assert after[2] + after[3] > before[2] + before[3]
+    assert ipvs.cpu_seconds() >= after[0] + after[1] + after[2] + after[3]

@@ -140,6 +140,8 @@ def test_no_op_reads_once_and_changes_nothing(monkeypatch):
     assert set(out.result['elapsed']) == {'read', 'diff', 'apply', 'verify', 'total',
                                           'arguments'}
     assert out.result['elapsed']['apply'] == 0.0
+    assert set(out.result['cpu']) == {'read', 'diff', 'apply', 'verify', 'total'}
+    assert out.result['cpu']['apply'] == 0.0
     assert 'diff' not in out.result
 
 
