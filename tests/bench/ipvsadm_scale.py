@@ -1,0 +1,434 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ipvsadm-scale: lvs.cluster.ipvsadm at scale on the lab's real IPVS kernel.
+
+For each shape (virtual services x real servers) and repeat, side by side in one run:
+  - a bare `ipvsadm -R` of the rules into an empty table (the tool's floor),
+  - the module from an empty table (its own `elapsed`: read, diff, apply, verify),
+    a bare `ipvsadm -Sn` of the full table, the module again (no-op: changed false),
+    and the module with 1% of the lines changed (the commands it issues are counted),
+  - once per shape, the per-entry approach: one `ipvsadm` process per rule line.
+Every trial runs in a fresh network namespace (IPVS tables are per namespace), inside a
+privileged container of the lab's node image in the lab guest (python3 for the module lives
+there; the guest has none). Medians over the repeats are reported, ratios are medians of the
+ratios of each repeat (both figures of a ratio come from the same repeat).
+
+  tests/bench/ipvsadm-scale [--shapes 100x100,1x1000,1000x10] [--repeat 3]
+                            [--per-entry sample|full|off] [--json] [--save FILE]
+  tests/bench/ipvsadm-scale --table-from FILE
+
+Library use (tests/bench/run): `run(shapes, repeat, per_entry, ...)` returns the result dict
+that `--json` prints; `format_table(result)` renders the table. Python 3 standard library
+only; needs the lab (`tests/lab/labctl up`, run here, is idempotent) and an Ansible
+installation on this host (its module_utils are copied into the guest, as Ansible itself
+ships them with a module).
+"""
+
+import argparse
+import io
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LABCTL = os.path.join(REPO, 'tests', 'lab', 'labctl')
+GUEST_SCRIPT = os.path.join(HERE, 'ipvsadm_scale_guest.py')
+
+CONTAINER = 'lvsbench'
+GUEST_DIR = '/root/lvsbench'
+NODE_IMAGE = 'localhost/lvs-node:latest'
+NETNS_PREFIX = 'lvsbench'
+DEFAULT_SHAPES = '100x100,1x1000,1000x10'
+SAMPLE_LINES = 1010          # per-entry sample: the 1,010 lines of scale.txt's measurement
+TARGET_SHAPE = (100, 100)    # the shape the targets are stated for
+TARGETS = dict(empty_ratio=1.5, speedup=50.0, noop_ratio=1.5)
+
+
+def log(msg):
+    print('ipvsadm-scale: ' + msg, file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# The lab
+# ---------------------------------------------------------------------------
+
+class Lab(object):
+    """Runs shell commands where IPVS is: in the lab guest over ssh (guest mode) or here
+    (local mode, a kernel with IPVS)."""
+
+    def __init__(self):
+        subprocess.run([LABCTL, 'up'], check=True, stdout=sys.stderr)
+        env = subprocess.run([LABCTL, 'env'], check=True, stdout=subprocess.PIPE).stdout.decode()
+        self.env = {}
+        for line in env.splitlines():
+            words = shlex.split(line)
+            if len(words) == 2 and words[0] == 'export' and '=' in words[1]:
+                name, dummy, value = words[1].partition('=')
+                self.env[name] = value
+        self.mode = self.env.get('LVS_LAB_MODE', 'guest')
+
+    def argv(self, command):
+        if self.mode == 'local':
+            return ['sh', '-c', command]
+        return ['ssh', '-F', self.env['LVS_LAB_SSH_CONFIG'], 'guest', command]
+
+    def sh(self, command, data=None, check=True):
+        proc = subprocess.run(self.argv(command), input=data, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, check=False)
+        if check and proc.returncode != 0:
+            raise BenchError('%s: rc=%d %s' % (command[:200], proc.returncode,
+                                               proc.stderr.decode(errors='replace')[-800:]))
+        return proc.stdout.decode(errors='replace')
+
+
+def payload():
+    """tar of what the guest needs: the collection, Ansible's module_utils (what AnsiballZ
+    would ship) and the guest script."""
+    import ansible.module_utils   # pylint: disable=import-outside-toplevel
+    utils = os.path.dirname(ansible.module_utils.__file__)
+    skip = ('__pycache__',)
+
+    def keep(info):
+        return None if os.path.basename(info.name) in skip else info
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as tar:
+        init = tarfile.TarInfo('lib/ansible/__init__.py')
+        init.size = 0
+        tar.addfile(init, io.BytesIO(b''))
+        tar.add(utils, 'lib/ansible/module_utils', filter=keep)
+        for name in ('plugins', 'meta', 'galaxy.yml'):
+            path = os.path.join(REPO, name)
+            if os.path.exists(path):
+                tar.add(path, 'lib/ansible_collections/lvs/cluster/' + name, filter=keep)
+        tar.add(GUEST_SCRIPT, os.path.basename(GUEST_SCRIPT))
+    return buf.getvalue()
+
+
+class Bench(object):
+    """The benchmark container in the lab and the trials run in it."""
+
+    def __init__(self, lab, settle=3.0):
+        self.lab = lab
+        self.settle = settle
+        self.count = 0
+
+    def setup(self):
+        lab = self.lab
+        lab.sh('podman rm -f -t 0 %s >/dev/null 2>&1; rm -rf %s; mkdir -p %s'
+               % (CONTAINER, GUEST_DIR, GUEST_DIR))
+        lab.sh('tar -C %s -xf -' % GUEST_DIR, data=payload())
+        lab.sh('podman run -d --name %s --privileged --network none -v %s:/bench %s '
+               'sleep infinity >/dev/null' % (CONTAINER, GUEST_DIR, NODE_IMAGE))
+
+    def teardown(self):
+        self.lab.sh('podman rm -f -t 0 %s >/dev/null 2>&1; rm -rf %s' % (CONTAINER, GUEST_DIR),
+                    check=False)
+
+    def guest(self, *args, **kw):
+        """Run the guest script (in a fresh network namespace unless netns=False) -> dict."""
+        words = ' '.join(shlex.quote(str(a)) for a in args)
+        script = 'python3 /bench/%s %s' % (os.path.basename(GUEST_SCRIPT), words)
+        if kw.get('netns', True):
+            self.count += 1
+            name = '%s-%d' % (NETNS_PREFIX, self.count)
+            script = ('ip netns add {n} && {{ ip netns exec {n} {s}; rc=$?; ip netns del {n}; '
+                      'exit $rc; }}').format(n=name, s=script)
+        out = self.lab.sh('podman exec %s sh -c %s' % (CONTAINER, shlex.quote(script)),
+                          check=False)
+        try:
+            result = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise BenchError('guest %s: no result: %s' % (words, out[-800:]))
+        if result.get('failed'):
+            raise BenchError('guest %s: %s' % (words, result.get('msg')))
+        if kw.get('netns', True) and self.settle:
+            time.sleep(self.settle)     # let the namespace's teardown finish
+        return result
+
+
+# ---------------------------------------------------------------------------
+# Running and summarising
+# ---------------------------------------------------------------------------
+
+def parse_shapes(text):
+    shapes = []
+    for item in text.split(','):
+        left, sep, right = item.strip().lower().partition('x')
+        if not sep or not left.isdigit() or not right.isdigit() or not int(left) or not int(right):
+            raise BenchError('shape %r: write SERVICESxREALS, e.g. 100x100' % item)
+        if int(left) > 16000 or int(right) > 16000:
+            raise BenchError('shape %r: at most 16000 of each (benchmark addresses)' % item)
+        shapes.append((int(left), int(right)))
+    return shapes
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+PHASES = ('read', 'diff', 'apply', 'verify', 'total', 'arguments', 'wall')
+CPU_PHASES = ('read', 'diff', 'apply', 'verify', 'total')
+
+
+def summarise(meta, samples, per_entry):
+    lines = meta['lines']
+    restore = [s['restore']['restore'] for s in samples]
+    empty = [s['module']['empty'] for s in samples]
+    noop = [s['module']['noop'] for s in samples]
+    change = [s['module']['change'] for s in samples]
+    save = [s['module']['save'] for s in samples]
+    restore_cpu = [s['restore']['restore_cpu'] for s in samples]
+    save_cpu = [s['module']['save_cpu'] for s in samples]
+    empty_ratios = [e['total'] / r for e, r in zip(empty, restore)]
+    noop_ratios = [n['total'] / s for n, s in zip(noop, save)]
+    empty_cpu_ratios = [e['cpu']['total'] / r for e, r in zip(empty, restore_cpu)]
+    noop_cpu_ratios = [n['cpu']['total'] / s for n, s in zip(noop, save_cpu)]
+    apply_ratios = [e['apply'] / r for e, r in zip(empty, restore)]
+    loads = [t['load'] for s in samples for t in s.values()]
+    out = dict(
+        shape='%dx%d' % (meta['services'], meta['reals']), services=meta['services'],
+        reals=meta['reals'], lines=lines, repeats=len(samples),
+        restore_s=median(restore),
+        module_empty=dict((p, median([e[p] for e in empty])) for p in PHASES),
+        empty_ratio=median(empty_ratios),
+        empty_ratio_range=[min(empty_ratios), max(empty_ratios)],
+        save_s=median(save),
+        noop=dict((p, median([n[p] for n in noop])) for p in PHASES),
+        noop_ratio=median(noop_ratios),
+        noop_ratio_range=[min(noop_ratios), max(noop_ratios)],
+        # the module's apply is the same `ipvsadm -R` of the same lines: how far this is
+        # from 1.0 is the noise of the run (the lab's CPU is shared)
+        apply_vs_restore=median(apply_ratios),
+        apply_vs_restore_range=[min(apply_ratios), max(apply_ratios)],
+        guest_load_range=[min(loads), max(loads)],
+        cpu=dict(restore_s=median(restore_cpu), save_s=median(save_cpu),
+                 module_empty=dict((p, median([e['cpu'][p] for e in empty]))
+                                   for p in CPU_PHASES),
+                 noop=dict((p, median([n['cpu'][p] for n in noop])) for p in CPU_PHASES),
+                 change=dict((p, median([c['cpu'][p] for c in change])) for p in CPU_PHASES),
+                 empty_ratio=median(empty_cpu_ratios),
+                 empty_ratio_range=[min(empty_cpu_ratios), max(empty_cpu_ratios)],
+                 noop_ratio=median(noop_cpu_ratios),
+                 noop_ratio_range=[min(noop_cpu_ratios), max(noop_cpu_ratios)]),
+        change=dict([(p, median([c[p] for c in change])) for p in PHASES]
+                    + [('lines', meta['change_lines']), ('commands', change[0]['commands']),
+                       ('summary', change[0]['summary'])]),
+        samples=samples,
+    )
+    if per_entry:
+        rate = per_entry['per_entry'] / per_entry['lines']
+        cpu_rate = per_entry['per_entry_cpu'] / per_entry['lines']
+        out['per_entry'] = dict(measured_lines=per_entry['lines'], measured_s=per_entry['per_entry'],
+                                per_line_ms=rate * 1000.0, s=rate * lines,
+                                cpu_s=cpu_rate * lines, cpu_per_line_ms=cpu_rate * 1000.0,
+                                extrapolated=per_entry['lines'] != lines,
+                                load=per_entry.get('load'))
+        out['speedup'] = out['per_entry']['s'] / out['module_empty']['total']
+        out['cpu']['speedup'] = out['per_entry']['cpu_s'] / out['cpu']['module_empty']['total']
+    else:
+        out['per_entry'] = None
+        out['speedup'] = None
+    for key in ('restore_s', 'save_s'):
+        out[key.replace('_s', '_us_per_line')] = out[key] * 1e6 / lines
+    out['module_empty']['us_per_line'] = out['module_empty']['total'] * 1e6 / lines
+    out['noop']['us_per_line'] = out['noop']['total'] * 1e6 / lines
+    met = dict(empty_ratio=out['empty_ratio'] <= TARGETS['empty_ratio'],
+               noop_ratio=out['noop_ratio'] <= TARGETS['noop_ratio'],
+               change_only=out['change']['commands'] == meta['change_lines'])
+    met_cpu = dict(empty_ratio=out['cpu']['empty_ratio'] <= TARGETS['empty_ratio'],
+                   noop_ratio=out['cpu']['noop_ratio'] <= TARGETS['noop_ratio'])
+    if out['speedup'] is not None:
+        met['speedup'] = out['speedup'] >= TARGETS['speedup']
+        met_cpu['speedup'] = out['cpu']['speedup'] >= TARGETS['speedup']
+    out['targets_met'] = met
+    out['targets_met_cpu'] = met_cpu
+    return out
+
+
+def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None):
+    """Run the benchmark -> result dict (what --json prints)."""
+    if isinstance(shapes, str):
+        shapes = parse_shapes(shapes)
+    shapes = shapes or parse_shapes(DEFAULT_SHAPES)
+    lab = lab or Lab()
+    bench = Bench(lab, settle)
+    started = time.time()
+    log('setting up container %s in the lab (%s mode)' % (CONTAINER, lab.mode))
+    bench.setup()
+    try:
+        result = dict(benchmark='ipvsadm-scale', started=time.strftime(
+            '%Y-%m-%dT%H:%M:%S%z', time.localtime(started)), repeat=repeat, per_entry=per_entry,
+            lab_mode=lab.mode, environment=bench.guest('info', netns=False),
+            host_loadavg=os.getloadavg(), targets=TARGETS, shapes=[])
+        for services, reals in shapes:
+            meta = bench.guest('prepare', services, reals, netns=False)
+            log('%dx%d: %d lines, %d repeats' % (services, reals, meta['lines'], repeat))
+            samples = []
+            for i in range(repeat):
+                first, second = ('restore', 'module') if i % 2 == 0 else ('module', 'restore')
+                sample = {}
+                for kind in (first, second):
+                    sample[kind] = bench.guest(kind, services, reals)
+                samples.append(sample)
+                log('  repeat %d: -R %.2f s, module %.2f s, -Sn %.2f s, no-op %.2f s'
+                    % (i + 1, sample['restore']['restore'], sample['module']['empty']['total'],
+                       sample['module']['save'], sample['module']['noop']['total']))
+            entry = None
+            if per_entry != 'off':
+                lines = None if per_entry == 'full' else SAMPLE_LINES
+                log('  per-entry: %d lines' % min(lines or meta['lines'], meta['lines']))
+                entry = bench.guest('per-entry', services, reals, *([lines] if lines else []))
+            summary = summarise(meta, samples, entry)
+            result['shapes'].append(summary)
+            log('  %s' % ', '.join('%s %s' % (k, 'ok' if v else 'MISSED')
+                                   for k, v in sorted(summary['targets_met'].items())))
+    finally:
+        bench.teardown()
+    result['seconds'] = round(time.time() - started, 1)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+def _f(value, digits=2):
+    return '-' if value is None else '%.*f' % (digits, value)
+
+
+def format_table(result):
+    head = ['shape', 'lines', 'ipvsadm -R s', 'module from empty s (read/diff/apply/verify)',
+            'ratio', 'per-entry s', 'speedup', 'ipvsadm -Sn s', 'no-op s', 'ratio',
+            '1% change: commands, s']
+    rows = []
+    for shp in result['shapes']:
+        emp = shp['module_empty']
+        pe = shp['per_entry']
+        if pe is None:
+            per = '-'
+        elif pe['extrapolated']:
+            per = '%s (est.)' % _f(pe['s'], 1)
+        else:
+            per = _f(pe['s'], 1)
+        rows.append([
+            shp['shape'], '{:,}'.format(shp['lines']), _f(shp['restore_s']),
+            '%s (%s/%s/%s/%s)' % (_f(emp['total']), _f(emp['read']), _f(emp['diff']),
+                                  _f(emp['apply']), _f(emp['verify'])),
+            '%s (cpu %s)' % (_f(shp['empty_ratio']), _f(shp['cpu']['empty_ratio'])), per,
+            '-' if shp['speedup'] is None else '%.0fx (cpu %.0fx)' % (shp['speedup'],
+                                                                      shp['cpu']['speedup']),
+            _f(shp['save_s']), _f(shp['noop']['total']),
+            '%s (cpu %s)' % (_f(shp['noop_ratio']), _f(shp['cpu']['noop_ratio'])),
+            '%d of %d lines, %s' % (shp['change']['commands'], shp['lines'],
+                                    _f(shp['change']['total'])),
+        ])
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+
+    def line(cells):
+        return '| ' + ' | '.join(str(c).ljust(w) for c, w in zip(cells, widths)) + ' |'
+    out = [line(head), '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
+    out.extend(line(r) for r in rows)
+    out.append('')
+    out.append('Medians of %d repeats; ratios are medians of per-repeat ratios; "cpu": the same '
+               'ratio of CPU seconds (user+system of the module and ipvsadm), which the shared '
+               'lab CPU disturbs far less than the wall clock. Targets (%dx%d, wall clock): '
+               'from empty <= %.1fx ipvsadm -R, >= %.0fx faster than per-entry, no-op <= %.1fx '
+               'ipvsadm -Sn, a 1%% change issues only its lines.'
+               % (result['repeat'], TARGET_SHAPE[0], TARGET_SHAPE[1], TARGETS['empty_ratio'],
+                  TARGETS['speedup'], TARGETS['noop_ratio']))
+    for shp in result['shapes']:
+        pe = shp['per_entry']
+        emp = shp['module_empty']
+        extra = []
+        if pe is not None:
+            extra.append('per-entry %.1f ms/line (%s lines measured in %.1f s%s)'
+                         % (pe['per_line_ms'], '{:,}'.format(pe['measured_lines']),
+                            pe['measured_s'], ', extrapolated linearly' if pe['extrapolated']
+                            else ''))
+        extra.append('us/line: -R %.0f, module %.0f, -Sn %.0f, no-op %.0f'
+                     % (shp['restore_us_per_line'], emp['us_per_line'], shp['save_us_per_line'],
+                        shp['noop']['us_per_line']))
+        cpu = shp['cpu']
+        extra.append('ratio ranges: from empty %.2f-%.2f (cpu %.2f-%.2f), no-op %.2f-%.2f '
+                     '(cpu %.2f-%.2f); noise: module apply / ipvsadm -R (same command) %.2f '
+                     '(%.2f-%.2f), guest load %.1f-%.1f'
+                     % (tuple(shp['empty_ratio_range']) + tuple(cpu['empty_ratio_range'])
+                        + tuple(shp['noop_ratio_range']) + tuple(cpu['noop_ratio_range'])
+                        + (shp['apply_vs_restore'],) + tuple(shp['apply_vs_restore_range'])
+                        + tuple(shp['guest_load_range'])))
+        extra.append('cpu s: -R %.2f, module from empty %.2f (%.2f/%.2f/%.2f/%.2f), -Sn %.2f, '
+                     'no-op %.2f, 1%% change %.2f'
+                     % (cpu['restore_s'], cpu['module_empty']['total'],
+                        cpu['module_empty']['read'], cpu['module_empty']['diff'],
+                        cpu['module_empty']['apply'], cpu['module_empty']['verify'],
+                        cpu['save_s'], cpu['noop']['total'], cpu['change']['total']))
+        extra.append('outside the module clock: Ansible argument validation %s s (from empty), '
+                     'process wall %s s; no-op wall %s s'
+                     % (_f(emp['arguments']), _f(emp['wall']), _f(shp['noop']['wall'])))
+        met = ', '.join('%s %s' % (k, 'met' if v else 'MISSED')
+                        for k, v in sorted(shp['targets_met'].items()))
+        out.append('%s: %s; targets: %s.' % (shp['shape'], '; '.join(extra), met))
+    env = result['environment']
+    out.append('Lab: kernel %s, %s, python %s, %s CPUs, guest load %s at start, host load %s; '
+               '%s s in all.' % (env['kernel'], env['ipvsadm'].split(' (')[0], env['python'],
+                                 env['cpus'], ' '.join(env['loadavg']),
+                                 ' '.join('%.2f' % x for x in result['host_loadavg']),
+                                 result['seconds']))
+    return '\n'.join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='ipvsadm-scale', description=__doc__.split('\n\n', maxsplit=1)[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--shapes', default=DEFAULT_SHAPES,
+                        help='comma-separated SERVICESxREALS (default %(default)s)')
+    parser.add_argument('--repeat', type=int, default=3, help='repeats per shape (default 3)')
+    parser.add_argument('--per-entry', choices=('sample', 'full', 'off'), default='sample',
+                        help='per-entry baseline: the first %d lines, extrapolated linearly '
+                             '(sample, default), every line (full), or none' % SAMPLE_LINES)
+    parser.add_argument('--settle', type=float, default=3.0,
+                        help='seconds to wait after each trial (namespace teardown)')
+    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+    parser.add_argument('--save', metavar='FILE', help='also write the result as JSON to FILE')
+    parser.add_argument('--table-from', metavar='FILE',
+                        help='print the table of a result saved with --save (no lab needed)')
+    parser.add_argument('--check-targets', action='store_true',
+                        help='exit 3 when a target of the %dx%d shape is missed' % TARGET_SHAPE)
+    opts = parser.parse_args(argv)
+    if opts.table_from:
+        with open(opts.table_from) as handle:
+            print(format_table(json.load(handle)))
+        return 0
+    try:
+        result = run(opts.shapes, opts.repeat, opts.per_entry, opts.settle)
+    except (BenchError, subprocess.CalledProcessError) as exc:
+        log('failed: %s' % exc)
+        return 1
+    if opts.save:
+        with open(opts.save, 'w') as handle:
+            json.dump(result, handle, indent=1, sort_keys=True)
+    if opts.json:
+        print(json.dumps(result, indent=1, sort_keys=True))
+    else:
+        print(format_table(result))
+    if opts.check_targets:
+        for shp in result['shapes']:
+            if (shp['services'], shp['reals']) == TARGET_SHAPE and \
+                    not all(shp['targets_met'].values()):
+                return 3
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
