@@ -255,8 +255,9 @@ def summarise(meta, samples, per_entry):
     return out
 
 
-def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None):
-    """Run the benchmark -> result dict (what --json prints)."""
+def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None, save=None):
+    """Run the benchmark -> result dict (what --json prints). ``save``: a file that gets the
+    result so far as JSON after each shape (and at the end)."""
     if isinstance(shapes, str):
         shapes = parse_shapes(shapes)
     shapes = shapes or parse_shapes(DEFAULT_SHAPES)
@@ -290,12 +291,21 @@ def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None):
                 entry = bench.guest('per-entry', services, reals, *([lines] if lines else []))
             summary = summarise(meta, samples, entry)
             result['shapes'].append(summary)
+            if save:
+                write_json(save, dict(result, partial=True))
             log('  %s' % ', '.join('%s %s' % (k, 'ok' if v else 'MISSED')
                                    for k, v in sorted(summary['targets_met'].items())))
     finally:
         bench.teardown()
     result['seconds'] = round(time.time() - started, 1)
+    if save:
+        write_json(save, result)
     return result
+
+
+def write_json(path, result):
+    with open(path, 'w') as handle:
+        json.dump(result, handle, indent=1, sort_keys=True)
 
 
 # ---------------------------------------------------------------------------
@@ -380,10 +390,11 @@ def format_table(result):
         out.append('%s: %s; targets: %s.' % (shp['shape'], '; '.join(extra), met))
     env = result['environment']
     out.append('Lab: kernel %s, %s, python %s, %s CPUs, guest load %s at start, host load %s; '
-               '%s s in all.' % (env['kernel'], env['ipvsadm'].split(' (')[0], env['python'],
-                                 env['cpus'], ' '.join(env['loadavg']),
-                                 ' '.join('%.2f' % x for x in result['host_loadavg']),
-                                 result['seconds']))
+               '%s.' % (env['kernel'], env['ipvsadm'].split(' (')[0], env['python'],
+                        env['cpus'], ' '.join(env['loadavg']),
+                        ' '.join('%.2f' % x for x in result['host_loadavg']),
+                        'partial result (the run did not finish)' if result.get('partial')
+                        else '%s s in all, started %s' % (result['seconds'], result['started'])))
     return '\n'.join(out)
 
 
@@ -400,7 +411,8 @@ def main(argv=None):
     parser.add_argument('--settle', type=float, default=3.0,
                         help='seconds to wait after each trial (namespace teardown)')
     parser.add_argument('--json', action='store_true', help='print the result as JSON')
-    parser.add_argument('--save', metavar='FILE', help='also write the result as JSON to FILE')
+    parser.add_argument('--save', metavar='FILE',
+                        help='also write the result as JSON to FILE (after each shape, too)')
     parser.add_argument('--table-from', metavar='FILE',
                         help='print the table of a result saved with --save (no lab needed)')
     parser.add_argument('--check-targets', action='store_true',
@@ -411,13 +423,10 @@ def main(argv=None):
             print(format_table(json.load(handle)))
         return 0
     try:
-        result = run(opts.shapes, opts.repeat, opts.per_entry, opts.settle)
+        result = run(opts.shapes, opts.repeat, opts.per_entry, opts.settle, save=opts.save)
     except (BenchError, subprocess.CalledProcessError) as exc:
         log('failed: %s' % exc)
         return 1
-    if opts.save:
-        with open(opts.save, 'w') as handle:
-            json.dump(result, handle, indent=1, sort_keys=True)
     if opts.json:
         print(json.dumps(result, indent=1, sort_keys=True))
     else:
