@@ -5,7 +5,9 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -14,8 +16,10 @@ import pytest
 import testinfra
 
 NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
-         'client': '10.88.0.30'}
+         'web3': '10.88.0.23', 'client': '10.88.0.30'}
 VIP = '10.88.0.100'
+URL = 'http://%s/' % VIP
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 
 
 def _host(address):
@@ -69,3 +73,118 @@ def wait_for(what, predicate, timeout, interval=0.2):
         if time.monotonic() - start > timeout:
             pytest.fail('%s did not happen within %s s' % (what, timeout))
         time.sleep(interval)
+
+
+class Lab(object):
+    """Where the containers' bridge lives: the lab guest (LVS_LAB_MODE=guest) or this machine."""
+
+    def __init__(self):
+        self.guest = os.environ.get('LVS_LAB_MODE') == 'guest'
+
+    def run(self, command):
+        if self.guest:
+            argv = ['ssh', '-F', os.environ['LVS_MOLECULE_SSH_CONFIG'], 'guest', command]
+        else:
+            argv = ['sh', '-c', command]
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=120, check=False)
+        assert proc.returncode == 0, '%s: %s' % (command, proc.stdout)
+        return proc.stdout
+
+    def unplug(self, node):
+        """Pull the cable of ``node``: the bridge side of its veth goes down. Returns that link,
+        for ``plug`` (the node cannot be asked while its cable is out)."""
+        iflink = node.check_output('cat /sys/class/net/eth0/iflink').strip()
+        links = self.run('ip -o link show')
+        match = re.search(r'^%s: ([^:@]+)[@:]' % re.escape(iflink), links, re.M)
+        assert match, 'no link with index %s on the bridge side: %s' % (iflink, links)
+        self.run('ip link set dev %s down' % match.group(1))
+        return match.group(1)
+
+    def plug(self, link):
+        self.run('ip link set dev %s up' % link)
+
+
+@pytest.fixture(scope='session')
+def lab():
+    return Lab()
+
+
+def ansible_playbook(playbook, *args):
+    """Run a playbook of the collection against the scenario's inventory (molecule's ansible.cfg)."""
+    argv = ['ansible-playbook', os.path.join(REPO, 'playbooks', playbook)] + list(args)
+    inventory = os.environ.get('MOLECULE_INVENTORY_FILE')
+    if inventory:
+        argv[1:1] = ['-i', os.path.dirname(inventory)]
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
+    started = time.monotonic()
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                          universal_newlines=True, timeout=2400, check=False)
+    # plain text even if a colour setting slipped through
+    return proc.returncode, re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout), round(time.monotonic() - started, 1)
+
+
+def probe(nodes, seconds, interval=0.05, timeout=0.5):
+    out = nodes['client'].check_output('python3 /usr/local/bin/lvs-probe %s %s %s %s' % (URL, seconds, interval, timeout))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def start_probe(nodes, seconds, name, timeout=0.5):
+    """Start a request loop on the client; it ends after ``seconds`` or at ``stop_probe``."""
+    nodes['client'].check_output(
+        'rm -f /tmp/%s.json /tmp/%s.stop; (python3 /usr/local/bin/lvs-probe %s %s 0.05 %s /tmp/%s.stop > /tmp/%s.json 2>&1 &)'
+        % (name, name, URL, seconds, timeout, name, name))
+
+
+def stop_probe(nodes, name):
+    nodes['client'].check_output('touch /tmp/%s.stop' % name)
+    return probe_result(nodes, name, 0)
+
+
+def probe_result(nodes, name, seconds):
+    wait_for('probe %s to finish' % name,
+             lambda: nodes['client'].run('test -s /tmp/%s.json' % name).rc == 0, seconds + 60, 0.5)
+    return json.loads(nodes['client'].check_output('cat /tmp/%s.json' % name))
+
+
+def vip_holders(nodes):
+    return [name for name in ('dir1', 'dir2') if holds_vip(nodes, name)]
+
+
+def holds_vip(nodes, name):
+    return bool(re.search(r'inet %s/' % re.escape(VIP), nodes[name].check_output('ip -4 addr show dev eth0')))
+
+
+def table(nodes, director='dir1'):
+    return nodes[director].check_output('ipvsadm -Ln')
+
+
+def real_servers(nodes, director='dir1'):
+    """Addresses of the real servers of the VIP's service in ``director``'s IPVS table."""
+    return set(re.findall(r'->\s+(10\.88\.0\.\d+):80\s', table(nodes, director)))
+
+
+def now(node):
+    return float(node.check_output('date +%s.%N'))
+
+
+def journal_time(node, pattern, since, unit='keepalived'):
+    """Epoch time of the first journal line of ``unit`` after ``since`` matching ``pattern``."""
+    out = node.check_output('journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
+    for line in out.splitlines():
+        stamp, dummy, text = line.partition(' ')
+        try:
+            when = float(stamp)
+        except ValueError:
+            continue
+        if when >= since and re.search(pattern, text):
+            return when
+    return None
+
+
+def settled(nodes, reals=('10.88.0.21', '10.88.0.22'), timeout=90):
+    """The healthy state: VIP on dir1 only, both directors' IPVS tables list exactly ``reals``."""
+    wait_for('VIP on dir1 only', lambda: vip_holders(nodes) == ['dir1'], timeout)
+    for director in ('dir1', 'dir2'):
+        wait_for('IPVS table of %s = %s' % (director, sorted(reals)),
+                 lambda: real_servers(nodes, director) == set(reals), timeout)

@@ -9,49 +9,16 @@ tests run in file order and each leaves the cluster healthy for the next.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
 import re
 
 import pytest
 
-from conftest import VIP, wait_for
+from conftest import (VIP, holds_vip, journal_time, now, probe, probe_result, settled, start_probe, table,
+                      vip_holders, wait_for)
 
-URL = 'http://%s/' % VIP
-
-
-def vip_holders(nodes):
-    return [name for name in ('dir1', 'dir2') if holds_vip(nodes, name)]
-
-
-def holds_vip(nodes, name):
-    return bool(re.search(r'inet %s/' % re.escape(VIP), nodes[name].check_output('ip -4 addr show dev eth0')))
-
-
-def table(nodes, director='dir1'):
-    return nodes[director].check_output('ipvsadm -Ln')
-
-
-def probe(nodes, seconds, interval=0.05, timeout=0.5):
-    out = nodes['client'].check_output('python3 /usr/local/bin/lvs-probe %s %s %s %s' % (URL, seconds, interval, timeout))
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def start_probe(nodes, seconds, name):
-    nodes['client'].check_output(
-        'rm -f /tmp/%s.json; (python3 /usr/local/bin/lvs-probe %s %s 0.05 0.5 > /tmp/%s.json 2>&1 &)' % (name, URL, seconds, name))
-
-
-def probe_result(nodes, name, seconds):
-    wait_for('probe %s to finish' % name,
-             lambda: nodes['client'].run('test -s /tmp/%s.json' % name).rc == 0, seconds + 30, 0.5)
-    return json.loads(nodes['client'].check_output('cat /tmp/%s.json' % name))
-
-
-def settled(nodes):
-    """Healthy state every test starts and ends in: VIP on dir1 only, both web nodes in IPVS."""
-    wait_for('VIP on dir1 only', lambda: vip_holders(nodes) == ['dir1'], 60)
-    wait_for('both web nodes in the IPVS table',
-             lambda: '10.88.0.21:80' in table(nodes) and '10.88.0.22:80' in table(nodes), 60)
+# keepalived 2.2 logs a real server's return as "Remote Web server [...] succeed on service"
+# (older ones: "Adding service [...]").
+BACK_IN_IPVS = r'\[10\.88\.0\.21\]:tcp:80 succeed on service|Adding service \[10\.88\.0\.21\]'
 
 
 def test_master_holds_the_vip(nodes):
@@ -107,26 +74,37 @@ def test_client_resolves_the_vip_to_the_master_only(nodes):
 
 
 def test_web_service_failure_and_recovery(nodes):
+    """nginx stops on web1: out of IPVS within 2 s (shipped checker defaults), no request to it after."""
     settled(nodes)
     web1 = nodes['web1']
-    web1.check_output('systemctl stop nginx')
+    start_probe(nodes, 12, 'websvc')
+    web1.check_output('sleep 2; systemctl stop nginx')
+    stopped = now(web1)
     try:
-        removed = wait_for('web1 out of the IPVS table', lambda: '10.88.0.21:80' not in table(nodes), 60)
-        print('\nnginx stopped on web1: out of the IPVS table after %.2f s' % removed)
+        wait_for('web1 out of the IPVS table', lambda: '10.88.0.21:80' not in table(nodes), 60)
+        removed = journal_time(nodes['dir1'], r'Removing service \[10\.88\.0\.21\]:tcp:80', stopped)
+        result = probe_result(nodes, 'websvc', 12)
+        print('\nnginx stopped on web1: keepalived removed it %.2f s later; client %s, %d failed; '
+              'web1 last answered %.2f s before its removal' % (
+                  removed - stopped, result['hosts'], result['failures'], removed - result['last']['web1']))
+        # the 2 s target is measured by tests/bench/run; here only a generous bound (TCG noise)
+        assert removed - stopped <= 10
+        assert result['last']['web1'] <= removed, 'a request reached web1 after its removal'
         result = probe(nodes, 2)
-        print('requests while web1 is down: %s, %d failed' % (result['hosts'], result['failures']))
         assert set(result['hosts']) == {'web2'} and result['failures'] == 0
     finally:
         web1.check_output('systemctl start nginx')
-    back = wait_for('web1 back in the IPVS table', lambda: '10.88.0.21:80' in table(nodes), 60)
-    print('nginx started on web1: back in the IPVS table after %.2f s' % back)
-    assert removed < 30 and back < 30
+    started = now(web1)
+    wait_for('web1 back in the IPVS table', lambda: '10.88.0.21:80' in table(nodes), 60)
+    added = journal_time(nodes['dir1'], BACK_IN_IPVS, started)
+    print('nginx started on web1: back in the IPVS table %.2f s later' % (added - started))
+    assert added - started <= 10
     assert set(probe(nodes, 1)['hosts']) == {'web1', 'web2'}
 
 
 def test_keepalived_stop_on_master_fails_over(nodes):
     settled(nodes)
-    start_probe(nodes, 20, 'stop')
+    start_probe(nodes, 20, 'stop', timeout=3)
     nodes['dir1'].check_output('systemctl stop keepalived')
     try:
         took = wait_for('dir2 to hold the VIP', lambda: vip_holders(nodes) == ['dir2'], 30, 0.1)
@@ -136,9 +114,9 @@ def test_keepalived_stop_on_master_fails_over(nodes):
     back = wait_for('VIP back on dir1 (preempt)', lambda: vip_holders(nodes) == ['dir1'], 60, 0.1)
     print('keepalived started on dir1: VIP back on dir1 after %.2f s' % back)
     result = probe_result(nodes, 'stop', 20)
-    print('client during stop and preempt: %d requests, %d failed, longest outage %.3f s' % (
-        result['requests'], result['failures'], result['outage_s']))
-    assert result['outage_s'] < 10
+    print('client during stop and preempt: %d requests, %d failed, slowest %.3f s' % (
+        result['requests'], result['failures'], result['max_latency_s']))
+    assert result['failures'] == 0
     settled(nodes)
 
 
@@ -174,3 +152,25 @@ def test_web_container_restart_restores_vip_and_arp(nodes, containers):
     assert web1.service('lvs-real-server').is_enabled
     wait_for('web1 back in the IPVS table', lambda: '10.88.0.21:80' in table(nodes), 120, 1)
     assert set(probe(nodes, 1)['hosts']) == {'web1', 'web2'}
+
+
+def test_security_posture(nodes):
+    """keepalived.conf 0640 root; script security on with a dedicated user; helper scripts root-owned,
+    not writable by others; the VRRP state hook really runs as that user; keepalived logged no
+    insecure-script warning."""
+    dir1 = nodes['dir1']
+    conf = dir1.file('/etc/keepalived/keepalived.conf')
+    assert (conf.user, conf.group, conf.mode) == ('root', 'root', 0o640)
+    text = conf.content_string
+    assert 'enable_script_security' in text and 'script_user keepalived_script' in text
+    for name in ('keepalived-validate', 'lvs-vrrp-notify'):
+        script = dir1.file('/usr/local/libexec/lvs-cluster/' + name)
+        assert (script.user, script.group, script.mode) == ('root', 'root', 0o755), name
+    for directory in ('/usr/local/libexec/lvs-cluster', '/usr/local/libexec', '/usr/local'):
+        assert not dir1.file(directory).mode & 0o022, directory
+    state = dir1.file('/run/lvs-cluster/vrrp/VI_WEB')
+    assert state.user == 'keepalived_script', 'the notify hook did not run as the script user'
+    assert 'state=MASTER' in state.content_string
+    log = dir1.check_output('journalctl -u keepalived --no-pager -o cat')
+    assert not re.search(r'(?i)not secure|unsafe|security violation', log), log[-2000:]
+    assert dir1.user('keepalived_script').shell == '/usr/sbin/nologin'

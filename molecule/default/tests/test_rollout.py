@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Safe rollout: site.yml changes the directors one at a time (backup first, master last) with a
+health check between them, and a rolling keepalived restart, while a client keeps sending requests.
+A client that lets TCP retransmit (3 s timeout, like curl's defaults would) must see 0 failures.
+The scenario's last test (after test_faults.py): the cluster is left changed.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import re
+
+from conftest import ansible_playbook, real_servers, settled, start_probe, stop_probe, table
+
+CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
+
+
+def director_order(output, play):
+    """Hosts in the order they first report a task result inside ``play``."""
+    section = output[output.index('PLAY [%s' % play):]
+    section = section[:section.index('PLAY RECAP')]
+    order = []
+    for host in re.findall(r'^(?:ok|changed): \[(dir\d)\]', section, re.M):
+        if host not in order:
+            order.append(host)
+    return order
+
+
+def test_rollout_and_restart_under_load(nodes):
+    settled(nodes)
+    start_probe(nodes, 1800, 'rollout', timeout=3)
+    try:
+        rc, out, change_s = ansible_playbook('site.yml', '-e', '@' + CHANGE)
+        assert rc == 0, out[-3000:]
+        order = director_order(out, 'Directors')
+        print('\nchange rolled out in %.1f s, directors in order %s' % (change_s, order))
+        assert order == ['dir2', 'dir1'], order
+        for director in ('dir1', 'dir2'):
+            text = table(nodes, director)
+            assert re.search(r'TCP\s+10\.88\.0\.100:80 wrr', text), text
+            assert re.search(r'->\s+10\.88\.0\.21:80\s+Route\s+3\s', text), text
+            assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22', '10.88.0.23'}
+        rc, out, restart_s = ansible_playbook('restart.yml')
+        assert rc == 0, out[-3000:]
+        print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
+        assert director_order(out, 'Restart') == ['dir2', 'dir1']
+    finally:
+        result = stop_probe(nodes, 'rollout')
+    print('client over change and restart: %d requests, %d failed %s, slowest %.2f s, answered by %s'
+          % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['hosts']))
+    assert result['failures'] == 0
+    assert result['hosts'].get('web3', 0) > 0, 'the new real server never got a request'
+    # the last test of the scenario: the cluster stays as changed (web3 in, wrr)
+    settled(nodes, reals=('10.88.0.21', '10.88.0.22', '10.88.0.23'))

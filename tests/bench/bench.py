@@ -1,0 +1,394 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The performance benchmarks of lvs.cluster on the lab's real IPVS kernel (run by tests/bench/run).
+
+Uses molecule/default's six containers (created and prepared by the wrapper) and its inventory,
+with Ansible and ssh going through the lab's ssh config. Prints one table of figures; --json FILE
+writes them too. Network rule: traffic goes only to the containers this run created.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+INVENTORY = os.path.join(REPO, 'molecule', 'default', 'inventory', 'hosts.yml')
+NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
+         'web3': '10.88.0.23', 'client': '10.88.0.30'}
+VIP = '10.88.0.100'
+URL = 'http://%s/' % VIP
+
+# keepalived 2.2 logs a real server's return as "Remote Web server [...] succeed on service"
+# (older ones: "Adding service [...]").
+BACK_IN_IPVS = r'\[10\.88\.0\.21\]:tcp:80 succeed on service|Adding service \[10\.88\.0\.21\]'
+
+
+def log(msg):
+    sys.stderr.write('[bench %s] %s\n' % (time.strftime('%H:%M:%S'), msg))
+    sys.stderr.flush()
+
+
+def sh(node, command, check=True, timeout=600):
+    argv = ['ssh', '-F', os.environ['LVS_MOLECULE_SSH_CONFIG'], 'root@' + NODES[node], command]
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise RuntimeError('%s: %s: %s' % (node, command, proc.stdout))
+    return proc.stdout
+
+
+def try_sh(node, command):
+    try:
+        return sh(node, command, timeout=20)
+    except (RuntimeError, subprocess.TimeoutExpired):
+        return None
+
+
+def podman(*args):
+    argv = ['podman'] + (['--remote'] if os.environ.get('CONTAINER_HOST') else []) + list(args)
+    subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True, timeout=180)
+
+
+def wait(what, predicate, timeout, interval=0.2):
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(interval)
+    raise RuntimeError('%s did not happen within %s s' % (what, timeout))
+
+
+def vip_holders():
+    holders = []
+    for name in ('dir1', 'dir2'):
+        out = try_sh(name, 'ip -4 -o addr show dev eth0')
+        if out and (' %s/' % VIP) in out:
+            holders.append(name)
+    return holders
+
+
+def reals(director):
+    out = try_sh(director, 'ipvsadm -Ln') or ''
+    return set(re.findall(r'->\s+(10\.88\.0\.\d+):80\s', out))
+
+
+def settled(timeout=120):
+    wait('VIP on dir1 only', lambda: vip_holders() == ['dir1'], timeout, 0.5)
+    for director in ('dir1', 'dir2'):
+        wait('both web nodes in %s' % director, lambda: reals(director) == {'10.88.0.21', '10.88.0.22'},
+             timeout, 0.5)
+
+
+def journal(node, pattern, since, until=None):
+    """Epoch times of keepalived journal lines on ``node`` matching ``pattern`` in [since, until]."""
+    out = sh(node, 'journalctl -u keepalived -o short-unix --no-pager --since=@%d' % (int(since) - 1))
+    times = []
+    for line in out.splitlines():
+        stamp, dummy, text = line.partition(' ')
+        try:
+            when = float(stamp)
+        except ValueError:
+            continue
+        if when >= since and (until is None or when <= until) and re.search(pattern, text):
+            times.append(when)
+    return times
+
+
+def now(node='client'):
+    return float(sh(node, 'date +%s.%N'))
+
+
+def outage_probe(seconds, start_after=0.0):
+    """Start lvs-outage on the client in the background; return a function that collects it."""
+    sh('client', 'rm -f /tmp/outage.json; (python3 /usr/local/bin/lvs-outage %s %s 0.02 1.0 > /tmp/outage.json 2>&1 &)'
+       % (URL, seconds))
+
+    def collect():
+        wait('outage probe', lambda: (try_sh('client', 'test -s /tmp/outage.json && echo y') or '').strip() == 'y',
+             seconds + 60, 0.5)
+        return json.loads(sh('client', 'cat /tmp/outage.json').strip().splitlines()[-1])
+    return collect
+
+
+def client_probe(seconds, timeout):
+    sh('client', 'rm -f /tmp/p.json; (python3 /usr/local/bin/lvs-probe %s %s 0.05 %s > /tmp/p.json 2>&1 &)'
+       % (URL, seconds, timeout))
+
+    def collect():
+        wait('client probe', lambda: (try_sh('client', 'test -s /tmp/p.json && echo y') or '').strip() == 'y',
+             seconds + 60, 0.5)
+        return json.loads(sh('client', 'cat /tmp/p.json').strip().splitlines()[-1])
+    return collect
+
+
+def summary(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return {'n': 0}
+    return {'n': len(values), 'median': round(statistics.median(values), 3), 'max': round(max(values), 3),
+            'min': round(min(values), 3), 'values': [round(v, 3) for v in values]}
+
+
+# --- 1. director death ----------------------------------------------------------------------------
+
+def director_death(kind, trials):
+    outages, takeovers, failures = [], [], []
+    for trial in range(trials):
+        settled()
+        collect = outage_probe(8)
+        time.sleep(2)
+        t0 = now()
+        podman(kind, 'dir1')
+        try:
+            wait('dir2 MASTER', lambda: 'dir2' in vip_holders(), 30, 0.1)
+            time.sleep(5)
+            result = collect()
+        finally:
+            podman('unpause' if kind == 'pause' else 'start', 'dir1')
+        master = journal('dir2', r'Entering MASTER STATE', t0)
+        takeover = (master[0] - t0) if master else None
+        log('%s trial %d: outage %.3f s, dir2 MASTER after %s s, %d/%d failed'
+            % (kind, trial + 1, result['outage_s'], None if takeover is None else round(takeover, 3),
+               result['failures'], result['requests']))
+        outages.append(result['outage_s'])
+        takeovers.append(takeover)
+        failures.append(result['failures'])
+    return {'outage_s': summary(outages), 'takeover_s': summary(takeovers), 'failed_requests': failures}
+
+
+def clean_stop(trials):
+    failed, slowest = [], []
+    for trial in range(trials):
+        settled()
+        collect = client_probe(14, 3)
+        time.sleep(2)
+        sh('dir1', 'systemctl stop keepalived')
+        wait('dir2 MASTER', lambda: 'dir2' in vip_holders(), 30, 0.1)
+        time.sleep(3)
+        sh('dir1', 'systemctl start keepalived')
+        result = collect()
+        log('clean stop trial %d: %d/%d failed, slowest %.3f s'
+            % (trial + 1, result['failures'], result['requests'], result['max_latency_s']))
+        failed.append(result['failures'])
+        slowest.append(result['max_latency_s'])
+    return {'failed_requests': failed, 'slowest_s': summary(slowest)}
+
+
+def soak(seconds):
+    settled()
+    t0 = now('dir1')
+    log('idle soak for %d s' % seconds)
+    time.sleep(seconds)
+    t1 = now('dir1')
+    transitions = {d: len(journal(d, r'Entering (MASTER|BACKUP|FAULT) STATE', t0, t1)) for d in ('dir1', 'dir2')}
+    return {'seconds': round(t1 - t0), 'transitions': transitions, 'holders_at_end': vip_holders()}
+
+
+# --- 2. real-server failure -----------------------------------------------------------------------
+
+def real_server(trials):
+    removed, added, after = [], [], []
+    for trial in range(trials):
+        settled()
+        collect = client_probe(9, 0.5)
+        time.sleep(2)
+        stopped = float(sh('web1', 'systemctl stop nginx; date +%s.%N'))
+        wait('web1 out', lambda: '10.88.0.21' not in reals('dir1'), 30, 0.1)
+        result = collect()
+        started = float(sh('web1', 'systemctl start nginx; date +%s.%N'))
+        wait('web1 back', lambda: '10.88.0.21' in reals('dir1'), 30, 0.1)
+        gone = journal('dir1', r'Removing service \[10\.88\.0\.21\]:tcp:80', stopped)
+        back = journal('dir1', BACK_IN_IPVS, started)
+        out_s = gone[0] - stopped if gone else None
+        back_s = back[0] - started if back else None
+        # the probe records when web1 answered last: after its removal means IPVS still sent it traffic
+        late = [t for t in [result['last'].get('web1')] if t and gone and t > gone[0]]
+        log('real server trial %d: out %s s, back %s s, web1 answered after removal: %s, %d/%d failed'
+            % (trial + 1, out_s and round(out_s, 3), back_s and round(back_s, 3), bool(late),
+               result['failures'], result['requests']))
+        removed.append(out_s)
+        added.append(back_s)
+        after.append(len(late))
+    return {'removed_s': summary(removed), 'back_s': summary(added), 'answered_after_removal': after}
+
+
+# --- 4. site.yml ----------------------------------------------------------------------------------
+
+def playbook(*args):
+    env = dict(os.environ, ANSIBLE_PIPELINING='1', ANSIBLE_FORKS='6', ANSIBLE_NOCOLOR='1',
+               ANSIBLE_INTERPRETER_PYTHON='/usr/bin/python3', ANSIBLE_HOST_KEY_CHECKING='0',
+               ANSIBLE_SSH_ARGS='-F %s -o ControlMaster=auto -o ControlPersist=300s'
+               % os.environ['LVS_MOLECULE_SSH_CONFIG'])
+    start = time.monotonic()
+    proc = subprocess.run(['ansible-playbook', '-i', INVENTORY, os.path.join(REPO, 'playbooks', 'site.yml')]
+                          + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    took = time.monotonic() - start
+    if proc.returncode != 0:
+        raise RuntimeError('site.yml failed:\n' + proc.stdout[-4000:])
+    changed = sum(int(n) for n in re.findall(r'changed=(\d+)', proc.stdout))
+    tasks = sum(int(a) + int(b) for a, b in re.findall(r'ok=(\d+)\s+changed=(\d+)', proc.stdout))
+    return round(took, 1), changed, tasks
+
+
+def site_runs():
+    first = playbook()
+    log('site.yml first run: %s s, %d changed of %d' % first)
+    rerun = playbook()
+    log('site.yml rerun: %s s, %d changed of %d' % rerun)
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
+        json.dump({'lvs_virtual_services': [{
+            'name': 'www', 'vip': VIP, 'port': 80, 'scheduler': 'rr', 'method': 'DR',
+            'checker': {'type': 'HTTP_GET', 'path': '/', 'status_code': 200},
+            'real_servers': [{'host': 'web1', 'weight': 2}, {'host': 'web2'}]}]}, handle)
+    try:
+        weight = playbook('-e', '@' + handle.name)
+        log('site.yml one weight changed: %s s, %d changed of %d' % weight)
+        playbook()  # back to the inventory's weights
+    finally:
+        os.unlink(handle.name)
+    return {'first': first, 'rerun': rerun, 'weight_change': weight,
+            'rerun_ratio': round(rerun[0] / first[0], 3)}
+
+
+# --- 5. forwarding --------------------------------------------------------------------------------
+
+def forwarding(requests, rounds):
+    def rate(url):
+        out = sh('client', 'seq %d | sed "s|.*|url = %s|" > /tmp/urls; s=$(date +%%s.%%N); '
+                           'curl -s -o /dev/null --parallel --parallel-max 8 -H "Connection: close" '
+                           '-w "%%{http_code}\\n" -K /tmp/urls > /tmp/codes; e=$(date +%%s.%%N); '
+                           'echo $s $e $(grep -c "^200$" /tmp/codes)' % (requests, url))
+        start, end, ok = out.split()
+        return int(ok) / (float(end) - float(start)), int(ok)
+    via, direct = [], []
+    for dummy in range(rounds):
+        settled()
+        r, ok = rate(URL)
+        assert ok == requests, 'only %d of %d requests through the VIP answered' % (ok, requests)
+        via.append(r)
+        r, ok = rate('http://10.88.0.21/')
+        assert ok == requests
+        direct.append(r)
+        log('forwarding: via VIP %.0f req/s, direct %.0f req/s' % (via[-1], direct[-1]))
+    return {'via_vip_rps': summary(via), 'direct_rps': summary(direct),
+            'ratio': round(statistics.median(via) / statistics.median(direct), 3)}
+
+
+# --- 3. ipvsadm at scale --------------------------------------------------------------------------
+
+def ipvsadm_scale():
+    tool = os.path.join(REPO, 'tests', 'bench', 'ipvsadm-scale')
+    with tempfile.NamedTemporaryFile(suffix='.json', delete=False) as handle:
+        path = handle.name
+    try:
+        proc = subprocess.run([tool, '--json', path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, check=False)
+        sys.stderr.write(proc.stdout)
+        if proc.returncode != 0:
+            return {'error': 'ipvsadm-scale rc=%d' % proc.returncode}
+        with open(path) as handle:
+            return json.load(handle)
+    finally:
+        os.unlink(path)
+
+
+STEPS = ('site', 'realserver', 'kill', 'pause', 'stop', 'forwarding', 'soak', 'ipvsadm')
+
+
+def table(results):
+    rows = []
+
+    def row(target, measure, figure, goal, ok):
+        rows.append((target, measure, figure, goal, 'yes' if ok else 'NO'))
+    if 'kill' in results or 'pause' in results:
+        for kind in ('kill', 'pause'):
+            if kind in results:
+                o = results[kind]['outage_s']
+                row('1', 'master container %s: client outage (median/max of %d)' % (kind, o['n']),
+                    '%.2f / %.2f s' % (o['median'], o['max']), '<= 1.0 s', o['max'] <= 1.0)
+                t = results[kind]['takeover_s']
+                if t.get('n'):
+                    row('1', '  dir2 MASTER after the %s (median/max)' % kind, '%.2f / %.2f s' % (t['median'], t['max']),
+                        '', True)
+    if 'stop' in results:
+        f = results['stop']['failed_requests']
+        row('1', 'clean keepalived stop: failed requests per trial', ' '.join(map(str, f)), '0', not any(f))
+    if 'soak' in results:
+        s = results['soak']
+        n = sum(s['transitions'].values())
+        row('1', 'idle soak %d s: VRRP transitions' % s['seconds'], str(n), '0', n == 0 and s['holders_at_end'] == ['dir1'])
+    if 'realserver' in results:
+        r = results['realserver']
+        row('2', 'nginx stop -> out of IPVS (median/max of %d)' % r['removed_s']['n'],
+            '%.2f / %.2f s' % (r['removed_s']['median'], r['removed_s']['max']), '<= 2 s', r['removed_s']['max'] <= 2)
+        row('2', 'requests answered by it after removal', str(sum(r['answered_after_removal'])), '0',
+            not sum(r['answered_after_removal']))
+        row('2', 'nginx start -> back in IPVS (median/max)',
+            '%.2f / %.2f s' % (r['back_s']['median'], r['back_s']['max']), '<= 2 s', r['back_s']['max'] <= 2)
+    if 'site' in results:
+        s = results['site']
+        row('4', 'site.yml first run (changed/tasks)', '%s s (%d/%d)' % s['first'], '', True)
+        row('4', 'site.yml rerun (changed/tasks)', '%s s (%d/%d)' % s['rerun'], '0 changed', s['rerun'][1] == 0)
+        row('4', 'site.yml one weight changed (changed/tasks)', '%s s (%d/%d)' % s['weight_change'], '', True)
+        row('4', 'rerun / first run', '%.0f %%' % (100 * s['rerun_ratio']), '< 40 %', s['rerun_ratio'] < 0.4)
+    if 'forwarding' in results:
+        f = results['forwarding']
+        row('5', 'requests/s via VIP vs direct (median)',
+            '%.0f vs %.0f' % (f['via_vip_rps']['median'], f['direct_rps']['median']), '', True)
+        row('5', 'forwarding ratio', '%.2f' % f['ratio'], '>= 0.9', f['ratio'] >= 0.9)
+    for line in (results.get('ipvsadm') or {}).get('rows', []):
+        row('3', line['measure'], line['figure'], line.get('goal', ''), line.get('ok', True))
+    width = [max(len(r[i]) for r in rows + [('#', 'measure', 'figure', 'target', 'met')]) for i in range(5)]
+    fmt = '| %s |' % ' | '.join('%%-%ds' % w for w in width)
+    lines = [fmt % ('#', 'measure', 'figure', 'target', 'met'), fmt % tuple('-' * w for w in width)]
+    lines += [fmt % r for r in rows]
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--only', default=','.join(STEPS), help='comma-separated steps of: ' + ', '.join(STEPS))
+    parser.add_argument('--trials', type=int, default=5)
+    parser.add_argument('--soak', type=int, default=600, help='idle soak seconds')
+    parser.add_argument('--json', help='also write the figures here')
+    args = parser.parse_args()
+    steps = [s for s in args.only.split(',') if s]
+    for step in steps:
+        if step not in STEPS:
+            parser.error('unknown step %s' % step)
+    results = {'started': time.strftime('%Y-%m-%d %H:%M:%S')}
+    if 'site' in steps:
+        results['site'] = site_runs()
+    with open(os.path.join(REPO, 'tests', 'bench', 'lvs-outage')) as handle:
+        subprocess.run(['ssh', '-F', os.environ['LVS_MOLECULE_SSH_CONFIG'], 'root@' + NODES['client'],
+                        'cat > /usr/local/bin/lvs-outage'], input=handle.read(), universal_newlines=True, check=True)
+    if 'realserver' in steps:
+        results['realserver'] = real_server(args.trials)
+    for kind in ('kill', 'pause'):
+        if kind in steps:
+            results[kind] = director_death(kind, args.trials)
+    if 'stop' in steps:
+        results['stop'] = clean_stop(args.trials)
+    if 'forwarding' in steps:
+        results['forwarding'] = forwarding(2000, 3)
+    if 'soak' in steps:
+        results['soak'] = soak(args.soak)
+    if 'ipvsadm' in steps:
+        results['ipvsadm'] = ipvsadm_scale()
+    results['table'] = table(results)
+    print(results['table'])
+    if args.json:
+        with open(args.json, 'w') as handle:
+            json.dump(results, handle, indent=1, sort_keys=True)
+
+
+if __name__ == '__main__':
+    main()
