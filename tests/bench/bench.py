@@ -197,12 +197,12 @@ def real_server(trials):
     removed, added, after = [], [], []
     for trial in range(trials):
         settled()
-        collect = client_probe(9, 0.5)
-        time.sleep(2)
-        stopped = float(sh('web1', 'systemctl stop nginx; date +%s.%N'))
+        collect = client_probe(12, 0.5)
+        time.sleep(5)  # the probe's python needs a few seconds to start under TCG
+        stopped = float(sh('web1', 'date +%s.%N; systemctl stop nginx').split()[0])
         wait('web1 out', lambda: '10.88.0.21' not in reals('dir1'), 30, 0.1)
         result = collect()
-        started = float(sh('web1', 'systemctl start nginx; date +%s.%N'))
+        started = float(sh('web1', 'date +%s.%N; systemctl start nginx').split()[0])
         wait('web1 back', lambda: '10.88.0.21' in reals('dir1'), 30, 0.1)
         gone = journal('dir1', r'Removing service \[10\.88\.0\.21\]:tcp:80', stopped)
         back = journal('dir1', BACK_IN_IPVS, started)
