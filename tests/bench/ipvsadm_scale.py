@@ -1,16 +1,19 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ipvsadm-scale: lvs.cluster.ipvsadm at scale on the lab's real IPVS kernel.
 
-For each shape (virtual services x real servers) and repeat, side by side in one run:
-  - a bare `ipvsadm -R` of the rules into an empty table (the tool's floor),
-  - the module from an empty table (its own `elapsed`: read, diff, apply, verify),
-    a bare `ipvsadm -Sn` of the full table, the module again (no-op: changed false),
-    and the module with 1% of the lines changed (the commands it issues are counted),
+For each shape (virtual services x real servers), side by side in one run:
+  - bare `ipvsadm -R` of the rules into an empty table (the tool's floor), before the first
+    and after every repeat,
+  - per repeat, the module from an empty table (its own `elapsed`: read, diff, apply,
+    verify), a bare `ipvsadm -Sn` of the full table, the module again (no-op: changed
+    false), another bare `ipvsadm -Sn`, and the module with 1% of the lines changed (the
+    commands it issues are counted),
   - once per shape, the per-entry approach: one `ipvsadm` process per rule line.
 Every trial runs in a fresh network namespace (IPVS tables are per namespace), inside a
 privileged container of the lab's node image in the lab guest (python3 for the module lives
-there; the guest has none). Medians over the repeats are reported, ratios are medians of the
-ratios of each repeat (both figures of a ratio come from the same repeat).
+there; the guest has none). Medians over the repeats are reported; ratios are medians of the
+ratios of each repeat, whose baseline is the mean of the bare runs just before and after the
+module's (the lab's CPU is shared: both sides of a ratio should see the same load).
 
   tests/bench/ipvsadm-scale [--shapes 100x100,1x1000,1000x10] [--repeat 3]
                             [--per-entry sample|full|off] [--json] [--save FILE]
@@ -180,21 +183,32 @@ PHASES = ('read', 'diff', 'apply', 'verify', 'total', 'arguments', 'wall')
 CPU_PHASES = ('read', 'diff', 'apply', 'verify', 'total')
 
 
-def summarise(meta, samples, per_entry):
+def summarise(meta, samples, restores, per_entry):
+    """samples: one per repeat, {'module': trial, 'restore_before': trial, 'restore_after':
+    trial}; restores: every restore trial (one more than samples). Each module trial is
+    compared with the mean of the bare trials run just before and just after it (and its
+    no-op with the bare -Sn timed just before and just after it, in the same namespace), so
+    that both sides of a ratio saw the same moment of the shared lab's load."""
     lines = meta['lines']
-    restore = [s['restore']['restore'] for s in samples]
-    empty = [s['module']['empty'] for s in samples]
-    noop = [s['module']['noop'] for s in samples]
-    change = [s['module']['change'] for s in samples]
-    save = [s['module']['save'] for s in samples]
-    restore_cpu = [s['restore']['restore_cpu'] for s in samples]
-    save_cpu = [s['module']['save_cpu'] for s in samples]
-    empty_ratios = [e['total'] / r for e, r in zip(empty, restore)]
-    noop_ratios = [n['total'] / s for n, s in zip(noop, save)]
-    empty_cpu_ratios = [e['cpu']['total'] / r for e, r in zip(empty, restore_cpu)]
-    noop_cpu_ratios = [n['cpu']['total'] / s for n, s in zip(noop, save_cpu)]
-    apply_ratios = [e['apply'] / r for e, r in zip(empty, restore)]
-    loads = [t['load'] for s in samples for t in s.values()]
+    restore = [r['restore'] for r in restores]
+    restore_cpu = [r['restore_cpu'] for r in restores]
+    mods = [s['module'] for s in samples]
+    empty = [m['empty'] for m in mods]
+    noop = [m['noop'] for m in mods]
+    change = [m['change'] for m in mods]
+    save = [m['save'] for m in mods]
+    save_cpu = [m['save_cpu'] for m in mods]
+    base = [(s['restore_before']['restore'] + s['restore_after']['restore']) / 2 for s in samples]
+    base_cpu = [(s['restore_before']['restore_cpu'] + s['restore_after']['restore_cpu']) / 2
+                for s in samples]
+    save_base = [(m['save'] + m['save_after']) / 2 for m in mods]
+    save_base_cpu = [(m['save_cpu'] + m['save_after_cpu']) / 2 for m in mods]
+    empty_ratios = [e['total'] / r for e, r in zip(empty, base)]
+    noop_ratios = [n['total'] / b for n, b in zip(noop, save_base)]
+    empty_cpu_ratios = [e['cpu']['total'] / r for e, r in zip(empty, base_cpu)]
+    noop_cpu_ratios = [n['cpu']['total'] / b for n, b in zip(noop, save_base_cpu)]
+    apply_ratios = [e['apply'] / r for e, r in zip(empty, base)]
+    loads = [t['load'] for t in mods + restores]
     out = dict(
         shape='%dx%d' % (meta['services'], meta['reals']), services=meta['services'],
         reals=meta['reals'], lines=lines, repeats=len(samples),
@@ -202,7 +216,7 @@ def summarise(meta, samples, per_entry):
         module_empty=dict((p, median([e[p] for e in empty])) for p in PHASES),
         empty_ratio=median(empty_ratios),
         empty_ratio_range=[min(empty_ratios), max(empty_ratios)],
-        save_s=median(save),
+        save_s=median(save + [m['save_after'] for m in mods]),
         noop=dict((p, median([n[p] for n in noop])) for p in PHASES),
         noop_ratio=median(noop_ratios),
         noop_ratio_range=[min(noop_ratios), max(noop_ratios)],
@@ -211,7 +225,8 @@ def summarise(meta, samples, per_entry):
         apply_vs_restore=median(apply_ratios),
         apply_vs_restore_range=[min(apply_ratios), max(apply_ratios)],
         guest_load_range=[min(loads), max(loads)],
-        cpu=dict(restore_s=median(restore_cpu), save_s=median(save_cpu),
+        cpu=dict(restore_s=median(restore_cpu),
+                 save_s=median(save_cpu + [m['save_after_cpu'] for m in mods]),
                  module_empty=dict((p, median([e['cpu'][p] for e in empty]))
                                    for p in CPU_PHASES),
                  noop=dict((p, median([n['cpu'][p] for n in noop])) for p in CPU_PHASES),
@@ -275,21 +290,24 @@ def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None, save=No
             meta = bench.guest('prepare', services, reals, netns=False)
             log('%dx%d: %d lines, %d repeats' % (services, reals, meta['lines'], repeat))
             samples = []
+            restores = [bench.guest('restore', services, reals)]
             for i in range(repeat):
-                first, second = ('restore', 'module') if i % 2 == 0 else ('module', 'restore')
-                sample = {}
-                for kind in (first, second):
-                    sample[kind] = bench.guest(kind, services, reals)
+                sample = dict(restore_before=restores[-1])
+                sample['module'] = bench.guest('module', services, reals)
+                restores.append(bench.guest('restore', services, reals))
+                sample['restore_after'] = restores[-1]
                 samples.append(sample)
-                log('  repeat %d: -R %.2f s, module %.2f s, -Sn %.2f s, no-op %.2f s'
-                    % (i + 1, sample['restore']['restore'], sample['module']['empty']['total'],
-                       sample['module']['save'], sample['module']['noop']['total']))
+                mod = sample['module']
+                log('  repeat %d: -R %.2f|%.2f s, module %.2f s, -Sn %.2f|%.2f s, no-op %.2f s'
+                    % (i + 1, sample['restore_before']['restore'],
+                       sample['restore_after']['restore'], mod['empty']['total'], mod['save'],
+                       mod['save_after'], mod['noop']['total']))
             entry = None
             if per_entry != 'off':
                 lines = None if per_entry == 'full' else SAMPLE_LINES
                 log('  per-entry: %d lines' % min(lines or meta['lines'], meta['lines']))
                 entry = bench.guest('per-entry', services, reals, *([lines] if lines else []))
-            summary = summarise(meta, samples, entry)
+            summary = summarise(meta, samples, restores, entry)
             result['shapes'].append(summary)
             if save:
                 write_json(save, dict(result, partial=True))
@@ -349,7 +367,8 @@ def format_table(result):
     out = [line(head), '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
     out.extend(line(r) for r in rows)
     out.append('')
-    out.append('Medians of %d repeats; ratios are medians of per-repeat ratios; "cpu": the same '
+    out.append('Medians of %d repeats; ratios are medians of per-repeat ratios (baseline: the '
+               'bare runs just before and after the module\'s); "cpu": the same '
                'ratio of CPU seconds (user+system of the module and ipvsadm), which the shared '
                'lab CPU disturbs far less than the wall clock. Targets (%dx%d, wall clock): '
                'from empty <= %.1fx ipvsadm -R, >= %.0fx faster than per-entry, no-op <= %.1fx '

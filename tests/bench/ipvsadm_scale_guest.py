@@ -8,7 +8,7 @@ guest itself has no python3), each trial inside a fresh network namespace of its
   ipvsadm_scale_guest.py info                      environment facts (JSON)
   ipvsadm_scale_guest.py prepare S R               write the rule files and module args
   ipvsadm_scale_guest.py restore S R               bare `ipvsadm -R` from empty, then `-Sn`
-  ipvsadm_scale_guest.py module S R                module from empty, `-Sn`, no-op, 1% change
+  ipvsadm_scale_guest.py module S R                module from empty, -Sn, no-op, -Sn, 1% change
   ipvsadm_scale_guest.py per-entry S R [LINES]     one ipvsadm process per line
 
 Every command prints one JSON document on stdout. Timings are wall-clock seconds taken with
@@ -242,6 +242,8 @@ def module(services, reals):
     noop = run_module(services, reals, 'args.json')
     check(not noop['changed'] and noop['commands'] == 0,
           'rerun: changed=%s with %d commands' % (noop['changed'], noop['commands']))
+    save_after = timed_save(services, reals, 'rules.txt')
+    save_after_cpu = CPU['-Sn']
     change = run_module(services, reals, 'change-args.json')
     check(change['changed'] and change['commands'] == meta['change_lines'],
           '1%% change: %d commands, expected %d' % (change['commands'], meta['change_lines']))
@@ -250,8 +252,8 @@ def module(services, reals):
               % (kind, change['summary'][kind], count))
     check(same_table(save_text(), load(services, reals, 'change-rules.txt')),
           '1% change: the table is not the changed rules')
-    return dict(empty=first, save=save, save_cpu=save_cpu, noop=noop, change=change,
-                clear=clear())
+    return dict(empty=first, save=save, save_cpu=save_cpu, noop=noop, save_after=save_after,
+                save_after_cpu=save_after_cpu, change=change, clear=clear())
 
 
 def per_entry(services, reals, lines=None):
