@@ -115,7 +115,7 @@ def canonical_address(text):
         return hit
     raw = str(text).strip()
     if _is_canonical_ipv4(raw):
-        hit = (4, raw)      # the common case, without ipaddress (a tenth of the time)
+        hit = (4, raw)      # the common case, without ipaddress (2.5x faster)
     else:
         if raw.startswith('[') and raw.endswith(']'):
             raw = raw[1:-1]

@@ -183,6 +183,18 @@ PHASES = ('read', 'diff', 'apply', 'verify', 'total', 'arguments', 'wall')
 CPU_PHASES = ('read', 'diff', 'apply', 'verify', 'total')
 
 
+def overhead_ratio(samples):
+    """Median of 1 + (module total - its apply) / bare -R: the from-empty ratio had the
+    module's `ipvsadm -R` taken exactly as long as the bare one (it is the same command with
+    the same lines), i.e. what read, diff and verify add, freed from the noise of two -R runs."""
+    ratios = []
+    for smp in samples:
+        emp = smp['module']['empty']
+        base = (smp['restore_before']['restore'] + smp['restore_after']['restore']) / 2
+        ratios.append(1 + (emp['total'] - emp['apply']) / base)
+    return median(ratios)
+
+
 def summarise(meta, samples, restores, per_entry):
     """samples: one per repeat, {'module': trial, 'restore_before': trial, 'restore_after':
     trial}; restores: every restore trial (one more than samples). Each module trial is
@@ -223,6 +235,7 @@ def summarise(meta, samples, restores, per_entry):
         # the module's apply is the same `ipvsadm -R` of the same lines: how far this is
         # from 1.0 is the noise of the run (the lab's CPU is shared)
         apply_vs_restore=median(apply_ratios),
+        empty_overhead_ratio=overhead_ratio(samples),
         apply_vs_restore_range=[min(apply_ratios), max(apply_ratios)],
         guest_load_range=[min(loads), max(loads)],
         cpu=dict(restore_s=median(restore_cpu),
@@ -357,8 +370,8 @@ def format_table(result):
                                                                       shp['cpu']['speedup']),
             _f(shp['save_s']), _f(shp['noop']['total']),
             '%s (cpu %s)' % (_f(shp['noop_ratio']), _f(shp['cpu']['noop_ratio'])),
-            '%d of %d lines, %s' % (shp['change']['commands'], shp['lines'],
-                                    _f(shp['change']['total'])),
+            '{:,} of {:,} lines, {}'.format(shp['change']['commands'], shp['lines'],
+                                             _f(shp['change']['total'])),
         ])
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
 
@@ -390,11 +403,13 @@ def format_table(result):
         cpu = shp['cpu']
         extra.append('ratio ranges: from empty %.2f-%.2f (cpu %.2f-%.2f), no-op %.2f-%.2f '
                      '(cpu %.2f-%.2f); noise: module apply / ipvsadm -R (same command) %.2f '
-                     '(%.2f-%.2f), guest load %.1f-%.1f'
+                     '(%.2f-%.2f), guest load %.1f-%.1f; from empty with apply taken as the '
+                     'bare -R: %.2f'
                      % (tuple(shp['empty_ratio_range']) + tuple(cpu['empty_ratio_range'])
                         + tuple(shp['noop_ratio_range']) + tuple(cpu['noop_ratio_range'])
                         + (shp['apply_vs_restore'],) + tuple(shp['apply_vs_restore_range'])
-                        + tuple(shp['guest_load_range'])))
+                        + tuple(shp['guest_load_range'])
+                        + (overhead_ratio(shp['samples']),)))
         extra.append('cpu s: -R %.2f, module from empty %.2f (%.2f/%.2f/%.2f/%.2f), -Sn %.2f, '
                      'no-op %.2f, 1%% change %.2f'
                      % (cpu['restore_s'], cpu['module_empty']['total'],
