@@ -124,6 +124,21 @@ def ansible_playbook(playbook, *args):
     return proc.returncode, re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout), round(time.monotonic() - started, 1)
 
 
+def failure(output):
+    """What a failed ansible-playbook run says about why: every failed task's lines and the recap
+    (the tail of the output is the timing summary, which says nothing)."""
+    lines = output.splitlines()
+    keep = []
+    for index, line in enumerate(lines):
+        if re.match(r'(fatal|failed): \[', line) or line.startswith(('ERROR!', '[ERROR]')):
+            keep.extend(lines[max(0, index - 2):index + 12])
+            keep.append('...')
+    if 'PLAY RECAP' in output:
+        recap = output[output.rindex('PLAY RECAP'):].splitlines()
+        keep.extend(recap[:10])
+    return '\n'.join(keep) or output[-3000:]
+
+
 def probe(nodes, seconds, interval=0.05, timeout=0.5):
     out = nodes['client'].check_output('python3 /usr/local/bin/lvs-probe %s %s %s %s' % (URL, seconds, interval, timeout))
     return json.loads(out.strip().splitlines()[-1])

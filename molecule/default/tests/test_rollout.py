@@ -12,7 +12,7 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import ansible_playbook, real_servers, settled, start_probe, stop_probe, table
+from conftest import ansible_playbook, failure, real_servers, settled, start_probe, stop_probe, table
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -33,7 +33,7 @@ def test_rollout_and_restart_under_load(nodes):
     start_probe(nodes, 1800, 'rollout', timeout=3)
     try:
         rc, out, change_s = ansible_playbook('site.yml', '-e', '@' + CHANGE)
-        assert rc == 0, out[-3000:]
+        assert rc == 0, failure(out)
         order = director_order(out, 'Directors')
         print('\nchange rolled out in %.1f s, directors in order %s' % (change_s, order))
         assert order == ['dir2', 'dir1'], order
@@ -43,7 +43,7 @@ def test_rollout_and_restart_under_load(nodes):
             assert re.search(r'->\s+10\.88\.0\.21:80\s+Route\s+3\s', text), text
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22', '10.88.0.23'}
         rc, out, restart_s = ansible_playbook('restart.yml')
-        assert rc == 0, out[-3000:]
+        assert rc == 0, failure(out)
         print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
         assert director_order(out, 'Restart') == ['dir2', 'dir1']
     finally:
