@@ -86,9 +86,9 @@ def settled(timeout=120):
              timeout, 0.5)
 
 
-def journal(node, pattern, since, until=None):
-    """Epoch times of keepalived journal lines on ``node`` matching ``pattern`` in [since, until]."""
-    out = sh(node, 'journalctl -u keepalived -o short-unix --no-pager --since=@%d' % (int(since) - 1))
+def journal(node, pattern, since, until=None, unit='keepalived'):
+    """Epoch times of ``unit``'s journal lines on ``node`` matching ``pattern`` in [since, until]."""
+    out = sh(node, 'journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
     times = []
     for line in out.splitlines():
         stamp, dummy, text = line.partition(' ')
@@ -194,29 +194,39 @@ def soak(seconds):
 # --- 2. real-server failure -----------------------------------------------------------------------
 
 def real_server(trials):
-    removed, added, after = [], [], []
+    """nginx stop/start on web1: keepalived's removal and re-addition, timed from the moment systemd
+    logged the service stopped / started (the containers share the guest's clock) and, for
+    comparison, from the moment the command was issued (which includes systemctl under TCG)."""
+    removed, added, removed_cmd, added_cmd, after = [], [], [], [], []
     for trial in range(trials):
         settled()
         collect = client_probe(12, 0.5)
         time.sleep(5)  # the probe's python needs a few seconds to start under TCG
-        stopped = float(sh('web1', 'date +%s.%N; systemctl stop nginx').split()[0])
+        command = float(sh('web1', 'date +%s.%N; systemctl stop nginx').split()[0])
         wait('web1 out', lambda: '10.88.0.21' not in reals('dir1'), 30, 0.1)
         result = collect()
-        started = float(sh('web1', 'date +%s.%N; systemctl start nginx').split()[0])
+        start_command = float(sh('web1', 'date +%s.%N; systemctl start nginx').split()[0])
         wait('web1 back', lambda: '10.88.0.21' in reals('dir1'), 30, 0.1)
-        gone = journal('dir1', r'Removing service \[10\.88\.0\.21\]:tcp:80', stopped)
-        back = journal('dir1', BACK_IN_IPVS, started)
-        out_s = gone[0] - stopped if gone else None
-        back_s = back[0] - started if back else None
+        gone = journal('dir1', r'Removing service \[10\.88\.0\.21\]:tcp:80', command)
+        back = journal('dir1', BACK_IN_IPVS, start_command)
+        stopped = journal('web1', r'Stopped nginx', command, unit='nginx')
+        started = journal('web1', r'Started nginx', start_command, unit='nginx')
+        out_s = gone[0] - stopped[0] if gone and stopped else None
+        back_s = back[0] - started[0] if back and started else None
+        removed_cmd.append(gone[0] - command if gone else None)
+        added_cmd.append(back[0] - start_command if back else None)
         # the probe records when web1 answered last: after its removal means IPVS still sent it traffic
         late = [t for t in [result['last'].get('web1')] if t and gone and t > gone[0]]
-        log('real server trial %d: out %s s, back %s s, web1 answered after removal: %s, %d/%d failed'
-            % (trial + 1, out_s and round(out_s, 3), back_s and round(back_s, 3), bool(late),
+        log('real server trial %d: out %s s after nginx stopped (%s after the command), back %s s after '
+            'it started (%s), web1 answered after removal: %s, %d/%d failed'
+            % (trial + 1, out_s and round(out_s, 3), removed_cmd[-1] and round(removed_cmd[-1], 3),
+               back_s and round(back_s, 3), added_cmd[-1] and round(added_cmd[-1], 3), bool(late),
                result['failures'], result['requests']))
         removed.append(out_s)
         added.append(back_s)
         after.append(len(late))
-    return {'removed_s': summary(removed), 'back_s': summary(added), 'answered_after_removal': after}
+    return {'removed_s': summary(removed), 'back_s': summary(added), 'answered_after_removal': after,
+            'removed_after_command_s': summary(removed_cmd), 'back_after_command_s': summary(added_cmd)}
 
 
 # --- 4. site.yml ----------------------------------------------------------------------------------
@@ -333,6 +343,13 @@ def ipvsadm_rows(result):
 STEPS = ('site', 'realserver', 'kill', 'pause', 'stop', 'forwarding', 'soak', 'ipvsadm')
 
 
+def span(values):
+    """'median / max s' of a summary()."""
+    if not values.get('n'):
+        return 'no data'
+    return '%.2f / %.2f s' % (values['median'], values['max'])
+
+
 def table(results):
     rows = []
 
@@ -357,12 +374,14 @@ def table(results):
         row('1', 'idle soak %d s: VRRP transitions' % s['seconds'], str(n), '0', n == 0 and s['holders_at_end'] == ['dir1'])
     if 'realserver' in results:
         r = results['realserver']
-        row('2', 'nginx stop -> out of IPVS (median/max of %d)' % r['removed_s']['n'],
-            '%.2f / %.2f s' % (r['removed_s']['median'], r['removed_s']['max']), '<= 2 s', r['removed_s']['max'] <= 2)
+        row('2', 'nginx stopped -> out of IPVS (median/max of %d)' % r['removed_s'].get('n', 0),
+            span(r['removed_s']), '<= 2 s', r['removed_s'].get('max', 99) <= 2)
+        row('2', '  same, from `systemctl stop` issued', span(r['removed_after_command_s']), '', True)
         row('2', 'requests answered by it after removal', str(sum(r['answered_after_removal'])), '0',
             not sum(r['answered_after_removal']))
-        row('2', 'nginx start -> back in IPVS (median/max)',
-            '%.2f / %.2f s' % (r['back_s']['median'], r['back_s']['max']), '<= 2 s', r['back_s']['max'] <= 2)
+        row('2', 'nginx started -> back in IPVS (median/max)', span(r['back_s']), '<= 2 s',
+            r['back_s'].get('max', 99) <= 2)
+        row('2', '  same, from `systemctl start` issued', span(r['back_after_command_s']), '', True)
     if 'site' in results:
         s = results['site']
         row('4', 'site.yml first run (changed/tasks)', '%s s (%d/%d)' % s['first'], '', True)

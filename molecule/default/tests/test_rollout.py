@@ -28,6 +28,10 @@ def director_order(output, play):
     return order
 
 
+def keepalived_pid(nodes, director):
+    return nodes[director].check_output('cat /run/keepalived.pid').strip()
+
+
 def test_rollout_and_restart_under_load(nodes):
     settled(nodes)
     start_probe(nodes, 1800, 'rollout', timeout=3)
@@ -42,7 +46,14 @@ def test_rollout_and_restart_under_load(nodes):
             assert re.search(r'TCP\s+10\.88\.0\.100:80 wrr', text), text
             assert re.search(r'->\s+10\.88\.0\.21:80\s+Route\s+3\s', text), text
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22', '10.88.0.23'}
-        rc, out, restart_s = ansible_playbook('restart.yml')
+        # the inventory without the change: restart.yml refuses before restarting anything
+        pids = dict((d, keepalived_pid(nodes, d)) for d in ('dir1', 'dir2'))
+        rc, out, dummy = ansible_playbook('restart.yml')
+        assert rc != 0
+        assert 'differs from what the inventory' in out, failure(out)
+        assert dict((d, keepalived_pid(nodes, d)) for d in ('dir1', 'dir2')) == pids, 'restarted anyway'
+        # the inventory with the change (what an operator would have): a rolling restart
+        rc, out, restart_s = ansible_playbook('restart.yml', '-e', '@' + CHANGE)
         assert rc == 0, failure(out)
         print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
         assert director_order(out, 'Restart') == ['dir2', 'dir1']
