@@ -138,20 +138,48 @@ def summary(values):
 
 # --- 1. director death ----------------------------------------------------------------------------
 
+def guest(command):
+    """Run ``command`` where the containers' bridge is (the lab guest)."""
+    argv = ['ssh', '-F', os.environ['LVS_MOLECULE_SSH_CONFIG'], 'guest', command]
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=120, check=True).stdout
+
+
+def bridge_link(node):
+    """The bridge side of ``node``'s veth (its cable) in the guest."""
+    iflink = sh(node, 'cat /sys/class/net/eth0/iflink').strip()
+    match = re.search(r'^%s: ([^:@]+)[@:]' % re.escape(iflink), guest('ip -o link show'), re.M)
+    if not match:
+        raise RuntimeError('no bridge link with index %s for %s' % (iflink, node))
+    return match.group(1)
+
+
 def director_death(kind, trials):
+    """kill / pause: `podman kill` / `podman pause` of dir1. Both leave the container's network
+    namespace alive for a while (pause: all along; kill: until podman's cleanup, which the lab
+    delays by exit_command_delay = 5 s), so the kernel's IPVS keeps forwarding what reaches dir1.
+    cut: dir1's cable (the bridge side of its veth) goes down: no adverts and no forwarding, which
+    is what a director losing power looks like to the network; the plug goes back in afterwards."""
     outages, takeovers, failures = [], [], []
     for trial in range(trials):
         settled()
+        link = bridge_link('dir1') if kind == 'cut' else None
         collect = outage_probe(8)
         time.sleep(2)
         t0 = now()
-        podman(kind, 'dir1')
+        if link:
+            guest('ip link set dev %s down' % link)
+        else:
+            podman(kind, 'dir1')
         try:
             wait('dir2 MASTER', lambda: 'dir2' in vip_holders(), 30, 0.1)
             time.sleep(5)
             result = collect()
         finally:
-            podman('unpause' if kind == 'pause' else 'start', 'dir1')
+            if link:
+                guest('ip link set dev %s up' % link)
+            else:
+                podman('unpause' if kind == 'pause' else 'start', 'dir1')
         master = journal('dir2', r'Entering MASTER STATE', t0)
         takeover = (master[0] - t0) if master else None
         log('%s trial %d: outage %.3f s, dir2 MASTER after %s s, %d/%d failed'
@@ -244,7 +272,7 @@ def playbook(*args):
     if proc.returncode != 0:
         raise RuntimeError('site.yml failed:\n' + proc.stdout[-4000:])
     changed = sum(int(n) for n in re.findall(r'changed=(\d+)', proc.stdout))
-    tasks = sum(int(a) + int(b) for a, b in re.findall(r'ok=(\d+)\s+changed=(\d+)', proc.stdout))
+    tasks = sum(int(n) for n in re.findall(r'ok=(\d+)\s+changed=', proc.stdout))  # ok counts changed ones too
     return round(took, 1), changed, tasks
 
 
@@ -272,9 +300,10 @@ def site_runs():
 
 def forwarding(requests, rounds):
     def rate(url):
-        out = sh('client', 'seq %d | sed "s|.*|url = %s|" > /tmp/urls; s=$(date +%%s.%%N); '
-                           'curl -s -o /dev/null --parallel --parallel-max 8 -H "Connection: close" '
-                           '-w "%%{http_code}\\n" -K /tmp/urls > /tmp/codes; e=$(date +%%s.%%N); '
+        # every URL of a curl config needs its own output, else the bodies land in the codes file
+        out = sh('client', 'seq %d | sed "s|.*|url = %s\\noutput = /dev/null|" > /tmp/urls; s=$(date +%%s.%%N); '
+                           'curl -s --no-progress-meter --parallel --parallel-max 8 -H "Connection: close" '
+                           '-w "%%{http_code}\\n" -K /tmp/urls > /tmp/codes 2>/dev/null; e=$(date +%%s.%%N); '
                            'echo $s $e $(grep -c "^200$" /tmp/codes)' % (requests, url))
         start, end, ok = out.split()
         return int(ok) / (float(end) - float(start)), int(ok)
@@ -288,8 +317,12 @@ def forwarding(requests, rounds):
         assert ok == requests
         direct.append(r)
         log('forwarding: via VIP %.0f req/s, direct %.0f req/s' % (via[-1], direct[-1]))
-    return {'via_vip_rps': summary(via), 'direct_rps': summary(direct),
-            'ratio': round(statistics.median(via) / statistics.median(direct), 3)}
+    # each round measures both back to back: the median of the per-round ratios is what the lab's
+    # drifting CPU disturbs least; the ratio of the medians is kept for comparison
+    rounds_ratio = [v / d for v, d in zip(via, direct)]
+    return {'via_vip_rps': summary(via), 'direct_rps': summary(direct), 'round_ratios': [round(r, 3) for r in rounds_ratio],
+            'ratio': round(statistics.median(rounds_ratio), 3),
+            'ratio_of_medians': round(statistics.median(via) / statistics.median(direct), 3)}
 
 
 # --- 3. ipvsadm at scale --------------------------------------------------------------------------
@@ -320,27 +353,33 @@ def ipvsadm_rows(result):
     rows = []
     for shp in result['shapes']:
         met = shp['targets_met']
+        if shp['shape'] != '100x100':  # the issue's targets are set on 100 x 100; others show growth
+            met = dict((key, True) for key in met)
+
+        def goal(text, shape=shp['shape']):
+            return text if shape == '100x100' else ''
+
         name = '%s (%s lines)' % (shp['shape'], '{:,}'.format(shp['lines']))
         rows.append({'measure': '%s: module from empty / ipvsadm -R' % name,
                      'figure': '%.2f / %.2f s = %.2f' % (shp['module_empty']['total'], shp['restore_s'],
                                                          shp['empty_ratio']),
-                     'goal': '<= 1.5', 'ok': met['empty_ratio']})
+                     'goal': goal('<= 1.5'), 'ok': met['empty_ratio']})
         if shp.get('per_entry'):
             rows.append({'measure': '  per-entry (%s) / module from empty'
                                     % ('extrapolated' if shp['per_entry']['extrapolated'] else 'every line'),
-                         'figure': '%.0f / %.2f s = %.0fx' % (shp['per_entry']['s'], shp['module_empty']['total'],
-                                                             shp['speedup']),
-                         'goal': '>= 50x', 'ok': met['speedup']})
+                         'figure': '%.0f / %.2f s = %.0fx'
+                                   % (shp['per_entry']['s'], shp['module_empty']['total'], shp['speedup']),
+                         'goal': goal('>= 50x'), 'ok': met['speedup']})
         rows.append({'measure': '  no-op rerun (changed: false) / ipvsadm -Sn',
                      'figure': '%.2f / %.2f s = %.2f' % (shp['noop']['total'], shp['save_s'], shp['noop_ratio']),
-                     'goal': '<= 1.5', 'ok': met['noop_ratio']})
+                     'goal': goal('<= 1.5'), 'ok': met['noop_ratio']})
         rows.append({'measure': '  1% change: batch lines issued / lines changed',
                      'figure': '%d / %d' % (shp['change']['commands'], shp['change']['lines']),
                      'goal': 'equal', 'ok': met['change_only']})
     return rows
 
 
-STEPS = ('site', 'realserver', 'kill', 'pause', 'stop', 'forwarding', 'soak', 'ipvsadm')
+STEPS = ('site', 'realserver', 'kill', 'pause', 'cut', 'stop', 'forwarding', 'soak', 'ipvsadm')
 
 
 def span(values):
@@ -354,12 +393,14 @@ def table(results):
     rows = []
 
     def row(target, measure, figure, goal, ok):
-        rows.append((target, measure, figure, goal, 'yes' if ok else 'NO'))
-    if 'kill' in results or 'pause' in results:
-        for kind in ('kill', 'pause'):
+        rows.append((target, measure, figure, goal, '-' if not goal else 'yes' if ok else 'NO'))
+    if 'kill' in results or 'pause' in results or 'cut' in results:
+        for kind in ('kill', 'pause', 'cut'):
             if kind in results:
                 o = results[kind]['outage_s']
-                row('1', 'master container %s: client outage (median/max of %d)' % (kind, o['n']),
+                what = {'kill': 'master container killed', 'pause': 'master container paused',
+                        'cut': "master's cable pulled"}[kind]
+                row('1', '%s: client outage (median/max of %d)' % (what, o['n']),
                     '%.2f / %.2f s' % (o['median'], o['max']), '<= 1.0 s', o['max'] <= 1.0)
                 t = results[kind]['takeover_s']
                 if t.get('n'):
@@ -392,7 +433,11 @@ def table(results):
         f = results['forwarding']
         row('5', 'requests/s via VIP vs direct (median)',
             '%.0f vs %.0f' % (f['via_vip_rps']['median'], f['direct_rps']['median']), '', True)
-        row('5', 'forwarding ratio', '%.2f' % f['ratio'], '>= 0.9', f['ratio'] >= 0.9)
+        if 'round_ratios' in f:
+            row('5', 'forwarding ratio, median of the rounds (%s)' % ', '.join('%.2f' % r for r in f['round_ratios']),
+                '%.2f' % f['ratio'], '>= 0.9', f['ratio'] >= 0.9)
+        else:
+            row('5', 'forwarding ratio', '%.2f' % f['ratio'], '>= 0.9', f['ratio'] >= 0.9)
     for line in (results.get('ipvsadm') or {}).get('rows', []):
         row('3', line['measure'], line['figure'], line.get('goal', ''), line.get('ok', True))
     width = [max(len(r[i]) for r in rows + [('#', 'measure', 'figure', 'target', 'met')]) for i in range(5)]
@@ -408,6 +453,8 @@ def main():
     parser.add_argument('--trials', type=int, default=5)
     parser.add_argument('--soak', type=int, default=600, help='idle soak seconds')
     parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--configured', action='store_true',
+                        help='the containers already run site.yml (skip configuring them when the site step is not run)')
     parser.add_argument('--per-entry', default='sample', choices=('sample', 'full', 'off'),
                         help='ipvsadm step: per-entry baseline on the first 1,010 lines of each shape '
                              '(sample), on every line (full: about 1 hour more) or none')
@@ -419,12 +466,14 @@ def main():
     results = {'started': time.strftime('%Y-%m-%d %H:%M:%S')}
     if 'site' in steps:
         results['site'] = site_runs()
+    elif set(steps) - {'ipvsadm'} and not args.configured:
+        log('site.yml (to configure the fresh containers): %s s, %d changed of %d' % playbook())
     with open(os.path.join(REPO, 'tests', 'bench', 'lvs-outage')) as handle:
         subprocess.run(['ssh', '-F', os.environ['LVS_MOLECULE_SSH_CONFIG'], 'root@' + NODES['client'],
                         'cat > /usr/local/bin/lvs-outage'], input=handle.read(), universal_newlines=True, check=True)
     if 'realserver' in steps:
         results['realserver'] = real_server(args.trials)
-    for kind in ('kill', 'pause'):
+    for kind in ('kill', 'pause', 'cut'):
         if kind in steps:
             results[kind] = director_death(kind, args.trials)
     if 'stop' in steps:

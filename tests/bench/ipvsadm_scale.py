@@ -371,7 +371,7 @@ def format_table(result):
             _f(shp['save_s']), _f(shp['noop']['total']),
             '%s (cpu %s)' % (_f(shp['noop_ratio']), _f(shp['cpu']['noop_ratio'])),
             '{:,} of {:,} lines, {}'.format(shp['change']['commands'], shp['lines'],
-                                             _f(shp['change']['total'])),
+                                            _f(shp['change']['total'])),
         ])
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
 
