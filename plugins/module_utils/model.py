@@ -133,7 +133,12 @@ def normalize_checker(raw, where):
     if ctype == 'NONE':
         return None
     if 'nb_get_retry' in raw:
-        _fail(where, 'checker option nb_get_retry is deprecated in keepalived 2.x: use "retry"')
+        # keepalived 1.x's name, still in most recipes; keepalived 2.x calls it retry: render that
+        if raw.get('retry') is not None and raw['retry'] != raw['nb_get_retry']:
+            _fail(where, 'checker sets both nb_get_retry (%s) and retry (%s): keep "retry", nb_get_retry is '
+                  'its deprecated keepalived 1.x name' % (raw['nb_get_retry'], raw['retry']))
+        raw = dict(raw)
+        raw['retry'] = raw.pop('nb_get_retry')
     known = set(CHECKER_COMMON) | {'type', 'path', 'status_code', 'digest', 'virtualhost', 'urls',
                                    'http_protocol', 'fast_recovery', 'enable_sni', 'misc_path',
                                    'misc_timeout', 'misc_dynamic', 'user', 'dns_type', 'dns_name',

@@ -46,7 +46,8 @@ BAD = [
     ('bad scheduler', [svc(scheduler='fastest')], "scheduler 'fastest' is not one of"),
     ('bad method', [svc(method='DSR')], "method 'DSR' is not one of"),
     ('bad checker', [svc(checker={'type': 'LDAP_CHECK'})], 'checker type'),
-    ('deprecated nb_get_retry', [svc(checker={'type': 'TCP_CHECK', 'nb_get_retry': 3})], 'use "retry"'),
+    ('nb_get_retry and retry disagree', [svc(checker={'type': 'TCP_CHECK', 'nb_get_retry': 3, 'retry': 2})],
+     'keep "retry"'),
     ('unknown checker option', [svc(checker={'type': 'TCP_CHECK', 'timeout': 3})], 'unknown checker option(s) timeout'),
     ('weight too big', [svc(real_servers=[{'host': 'web1', 'weight': 70000}])], 'weight 70000 is out of range'),
     ('weight negative', [svc(real_servers=[{'host': 'web1', 'weight': -1}])], 'out of range'),
@@ -99,6 +100,18 @@ def test_master_and_backup_views():
     assert reals[0]['checker']['urls'] == [{'path': '/', 'status_code': '200'}]
     assert ('retry', 1) in reals[0]['checker']['options']
     assert ('delay_before_retry', 0.5) in reals[0]['checker']['options']
+
+
+@pytest.mark.parametrize('checker', [
+    {'type': 'TCP_CHECK', 'nb_get_retry': 3},
+    {'type': 'HTTP_GET', 'nb_get_retry': 3, 'retry': 3},
+    {'type': 'MISC_CHECK', 'misc_path': '/bin/true', 'nb_get_retry': 3},
+])
+def test_nb_get_retry_becomes_retry(checker):
+    """keepalived 1.x's nb_get_retry (what recipes copy) is taken and rendered as retry."""
+    options = view([svc(checker=checker)])['virtual_servers'][0]['real_servers'][0]['checker']['options']
+    assert ('retry', 3) in options
+    assert not [key for key, dummy in options if key == 'nb_get_retry']
 
 
 def test_vrrpv3_drops_authentication():

@@ -124,6 +124,8 @@ def test_seed000_two_vips_in_one_instance(rendered):
     assert 'lvs_sched wlc' in vs and 'lvs_method DR' in vs and 'persistence_timeout 50' in vs
     rs1 = block(vs, 'real_server 192.168.20.9 80')
     assert 'weight 1' in rs1 and 'retry 3' in rs1 and 'connect_port 80' in rs1
+    # the fixture spells it nb_get_retry, as the recipe does: rendered under keepalived 2.x's name
+    assert re.search(r'^\s*retry 3$', rs1, re.M), rs1
     assert 'weight 3' in block(vs, 'real_server 192.168.20.10 80')
     glob = block(master, 'global_defs')
     assert 'ops@example.com' in glob and 'smtp_server 127.0.0.1' in glob
