@@ -47,13 +47,13 @@ def collections(tmp_path_factory):
     return _collections_path(tmp_path_factory)
 
 
-def render(topology, outdir, collections, interfaces=INTERFACES, extra=()):
-    """Run render.yml for ``topology`` in a private netns; return (rc, output)."""
+def render(topology, outdir, collections, interfaces=INTERFACES, extra=(), playbook='render.yml'):
+    """Run ``playbook`` (render.yml) for ``topology`` in a private netns; return (rc, output)."""
     playbook_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
     links = ' && '.join('ip link add %s type veth peer name p-%s && ip link set %s up' % (i, i, i)
                         for i in interfaces) or 'true'
     cmd = [playbook_bin, '-i', os.path.join(TOPOLOGIES, topology + '.yml'),
-           os.path.join(HERE, 'render.yml'), '-e', 'render_dir=%s' % outdir,
+           os.path.join(HERE, playbook), '-e', 'render_dir=%s' % outdir,
            '-e', 'ansible_python_interpreter=%s' % sys.executable, '--diff'] + list(extra)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_NOCOLOR='1',
                ANSIBLE_FORCE_COLOR='0', ANSIBLE_RETRY_FILES_ENABLED='0')
@@ -228,3 +228,20 @@ def test_secrets_not_logged_verbose(tmp_path, collections):
     assert 'auth_pass' in conf(tmp_path, 'lvs-dr1')
     assert not re.search(r'auth_pass\W+1111', output), 'VRRP password in the log'
     assert 'censored' in output
+
+
+def test_drift_check_compares_the_deployed_file(collections, tmp_path):
+    """restart.yml's drift check: quiet on the file site.yml rendered, fails on an edited one and
+    leaves it as it is (check mode)."""
+    outdir = str(tmp_path)
+    rc, output = render('seed002_single_vip_rr', outdir, collections)
+    assert rc == 0, output
+    rc, output = render('seed002_single_vip_rr', outdir, collections, playbook='drift.yml')
+    assert rc == 0, output
+    edited = conf(outdir, 'director2') + '# edited by hand\n'
+    with open(os.path.join(outdir, 'director2.conf'), 'w') as handle:
+        handle.write(edited)
+    rc, output = render('seed002_single_vip_rr', outdir, collections, playbook='drift.yml')
+    assert rc != 0
+    assert 'director2.conf on director2 differs from what the inventory' in ' '.join(output.split()), output
+    assert conf(outdir, 'director2') == edited
