@@ -409,7 +409,7 @@ def format_table(result):
                         + tuple(shp['noop_ratio_range']) + tuple(cpu['noop_ratio_range'])
                         + (shp['apply_vs_restore'],) + tuple(shp['apply_vs_restore_range'])
                         + tuple(shp['guest_load_range'])
-                        + (overhead_ratio(shp['samples']),)))
+                        + (shp['empty_overhead_ratio'],)))
         extra.append('cpu s: -R %.2f, module from empty %.2f (%.2f/%.2f/%.2f/%.2f), -Sn %.2f, '
                      'no-op %.2f, 1%% change %.2f'
                      % (cpu['restore_s'], cpu['module_empty']['total'],
