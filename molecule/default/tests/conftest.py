@@ -162,6 +162,22 @@ def probe_result(nodes, name, seconds):
     return json.loads(nodes['client'].check_output('cat /tmp/%s.json' % name))
 
 
+def failed_requests(nodes, result):
+    """Why a probe's requests failed: each failed request (when it ended, how long it took, the
+    error) and the directors' keepalived journal from 5 s before the first to 5 s after the last."""
+    failed = result.get('failed') or []
+    lines = ['%d failed: %s' % (result['failures'], result['errors'])]
+    lines.extend('  %.3f took %.3f s: %s' % tuple(entry) for entry in failed)
+    if failed:
+        first, last = int(failed[0][0] - failed[0][1]) - 5, int(failed[-1][0]) + 5
+        for director in ('dir1', 'dir2'):
+            out = nodes[director].run('journalctl -u keepalived -o short-unix --no-pager --since=@%d --until=@%d'
+                                      % (first, last)).stdout
+            lines.append('%s keepalived journal:' % director)
+            lines.extend('  ' + line for line in out.splitlines()[-60:])
+    return '\n'.join(lines)
+
+
 def vip_holders(nodes):
     return [name for name in ('dir1', 'dir2') if holds_vip(nodes, name)]
 

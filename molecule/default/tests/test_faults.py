@@ -11,7 +11,7 @@ which the collection ships, must report it (and fail), and report healthy again 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from conftest import (ansible_playbook, failure, holds_vip, probe, probe_result, real_servers, settled, start_probe,
+from conftest import (ansible_playbook, failed_requests, failure, holds_vip, probe, probe_result, real_servers, settled, start_probe,
                       vip_holders, wait_for)
 
 BOTH = {'10.88.0.21', '10.88.0.22'}
@@ -29,7 +29,7 @@ def test_web_container_kill(nodes, containers):
         took = wait_for('web1 out of both IPVS tables', lambda: only_web2(nodes), 60, 0.2)
         print('\nweb1 container killed: out of both IPVS tables after %.2f s' % took)
         during = probe(nodes, 2)
-        assert set(during['hosts']) == {'web2'} and during['failures'] == 0
+        assert set(during['hosts']) == {'web2'} and during['failures'] == 0, failed_requests(nodes, during)
     finally:
         containers('start', 'web1')
     back = wait_for('web1 back in both IPVS tables',
@@ -50,7 +50,7 @@ def test_web_network_disconnect(nodes, lab):
         print('\nweb1 cable pulled (%s down): out of both IPVS tables after %.2f s' % (link, took))
         during = probe(nodes, 2)
         print('requests meanwhile: %s, %d failed' % (during['hosts'], during['failures']))
-        assert set(during['hosts']) == {'web2'} and during['failures'] == 0
+        assert set(during['hosts']) == {'web2'} and during['failures'] == 0, failed_requests(nodes, during)
     finally:
         lab.plug(link)
     back = wait_for('web1 back in both IPVS tables',

@@ -12,7 +12,7 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import ansible_playbook, failure, real_servers, settled, start_probe, stop_probe, table
+from conftest import ansible_playbook, failed_requests, failure, real_servers, settled, start_probe, stop_probe, table
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -61,7 +61,7 @@ def test_rollout_and_restart_under_load(nodes):
         result = stop_probe(nodes, 'rollout')
     print('client over change and restart: %d requests, %d failed %s, slowest %.2f s, answered by %s'
           % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['hosts']))
-    assert result['failures'] == 0
+    assert result['failures'] == 0, failed_requests(nodes, result)
     assert result['hosts'].get('web3', 0) > 0, 'the new real server never got a request'
     # the last test of the scenario: the cluster stays as changed (web3 in, wrr)
     settled(nodes, reals=('10.88.0.21', '10.88.0.22', '10.88.0.23'))
