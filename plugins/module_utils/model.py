@@ -589,6 +589,8 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'expected_states': dict((i['name'], i['expected_state']) for i in view_instances if i['state_hook']),
         'kernel_modules': sorted(modules),
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
+        'vip_addresses': sorted({v['address'] for i in view_instances for v in i['vips'] + i['vips_excluded']},
+                                key=_addr_key),
     }
 
 

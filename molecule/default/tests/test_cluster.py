@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import (VIP, holds_vip, journal_time, probe, probe_result, settled, start_probe, table,
+from conftest import (VIP, failed_requests, holds_vip, journal_time, now, probe, probe_result, settled, start_probe, table,
                       vip_holders, wait_for)
 
 # keepalived 2.2 logs a real server's return as "Remote Web server [...] succeed on service"
@@ -29,7 +29,7 @@ def test_master_holds_the_vip(nodes):
 def test_requests_spread_over_both_web_nodes(nodes):
     result = probe(nodes, 3)
     print('\nround robin over %d requests: %s, %d failed' % (result['requests'], result['hosts'], result['failures']))
-    assert result['failures'] == 0
+    assert result['failures'] == 0, failed_requests(nodes, result)
     assert set(result['hosts']) == {'web1', 'web2'}
     assert min(result['hosts'].values()) >= 0.4 * result['requests']
 
@@ -94,7 +94,7 @@ def test_web_service_failure_and_recovery(nodes):
         assert removed - stopped <= 10
         assert result['last']['web1'] <= removed, 'a request reached web1 after its removal'
         result = probe(nodes, 2)
-        assert set(result['hosts']) == {'web2'} and result['failures'] == 0
+        assert set(result['hosts']) == {'web2'} and result['failures'] == 0, failed_requests(nodes, result)
     finally:
         started = float(web1.check_output('date +%s.%N; systemctl start nginx').split()[0])
     wait_for('web1 back in the IPVS table', lambda: '10.88.0.21:80' in table(nodes), 60)
@@ -108,18 +108,30 @@ def test_web_service_failure_and_recovery(nodes):
 def test_keepalived_stop_on_master_fails_over(nodes):
     settled(nodes)
     start_probe(nodes, 20, 'stop', timeout=3)
+    since = now(nodes['dir1'])
     nodes['dir1'].check_output('systemctl stop keepalived')
     try:
         took = wait_for('dir2 to hold the VIP', lambda: vip_holders(nodes) == ['dir2'], 30, 0.1)
         print('\nkeepalived stopped on dir1: dir2 holds the VIP after %.2f s' % took)
+        # director_handover: the VIP left dir1 before its checker deleted the IPVS services
+        handed = journal_time(nodes['dir1'], r'lvs-handover: VIPs handed over', since)
+        deleted = journal_time(nodes['dir1'], r'Shutting down service', since)
+        assert handed is not None and deleted is not None, (handed, deleted)
+        print('VIP handed over %.2f s after the stop command, IPVS services deleted %.2f s after that'
+              % (handed - since, deleted - handed))
+        assert handed <= deleted
     finally:
         nodes['dir1'].check_output('systemctl start keepalived')
     back = wait_for('VIP back on dir1 (preempt)', lambda: vip_holders(nodes) == ['dir1'], 60, 0.1)
     print('keepalived started on dir1: VIP back on dir1 after %.2f s' % back)
     result = probe_result(nodes, 'stop', 20)
-    print('client during stop and preempt: %d requests, %d failed, slowest %.3f s' % (
-        result['requests'], result['failures'], result['max_latency_s']))
-    assert result['failures'] == 0
+    print('client during stop and preempt: %d requests, %d failed %s, slowest %.3f s' % (
+        result['requests'], result['failures'], result['errors'], result['max_latency_s']))
+    # No request refused and none timed out: the handover closes keepalived's stop and start
+    # races. The preempt back (dir1 returns, dir2 loses the VIP without a drain) may reset the
+    # one request in flight at that instant: dir1 never saw its SYN.
+    resets = result['errors'].get('reset', 0)
+    assert result['failures'] == resets and resets <= 1, failed_requests(nodes, result)
     settled(nodes)
 
 

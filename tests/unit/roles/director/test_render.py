@@ -195,6 +195,54 @@ def test_kitchen_sink(rendered):
     assert 'unicast_peer' in block(text, 'vrrp_instance VI_DNS')
 
 
+def dropin(outdir, host):
+    with open(os.path.join(str(outdir), host + '.dropin')) as handle:
+        return handle.read()
+
+
+@pytest.mark.parametrize('topology', sorted(SEEDS))
+def test_handover_track_file_in_every_instance(rendered, topology):
+    """director_handover (default on): one track_file, tracked by every VRRP instance."""
+    for host in SEEDS[topology]:
+        text = rendered[topology][host]
+        track = block(text, 'track_file lvs_handover {')
+        assert 'file "/run/lvs-cluster/handover"' in track and 'weight 0' in track and 'init_file 0' in track
+        instances = re.findall(r'^vrrp_instance (\S+) \{', text, re.M)
+        assert instances
+        for name in instances:
+            assert re.search(r'track_file \{\s+lvs_handover\s+\}', block(text, 'vrrp_instance %s {' % name)), name
+
+
+def test_handover_dropin_names_every_vip(tmp_path, collections):
+    rc, output = render('kitchen_sink', str(tmp_path), collections)
+    assert rc == 0, output
+    lib = '/usr/local/libexec/lvs-cluster/lvs-handover'
+    text = dropin(tmp_path, 'd1')
+    assert '[Service]' in text
+    assert 'ExecStartPre=-%s hold /run/lvs-cluster/handover\n' % lib in text
+    assert 'ExecStartPost=%s release /run/lvs-cluster/handover\n' % lib in text
+    stop = re.search(r'^ExecStop=%s stop /run/lvs-cluster/handover 10 0.2 (.*)$' % re.escape(lib), text, re.M)
+    assert stop, text
+    vips = stop.group(1).split()
+    conf_text = conf(tmp_path, 'd1')
+    # every address of every virtual_ipaddress(_excluded) block, IPv6 included
+    expected = set()
+    for name in re.findall(r'^vrrp_instance (\S+) \{', conf_text, re.M):
+        inst = block(conf_text, 'vrrp_instance %s {' % name)
+        for key in ('virtual_ipaddress {', 'virtual_ipaddress_excluded {'):
+            if key in inst:
+                expected.update(re.findall(r'^\s+([0-9a-f.:]+)/\d+', block(inst, key), re.M))
+    assert '2001:db8::100' in expected and '10.0.0.101' in expected
+    assert sorted(vips) == sorted(expected)
+
+
+def test_handover_off(tmp_path, collections):
+    rc, output = render('seed002_single_vip_rr', str(tmp_path), collections, extra=('-e', 'director_handover=false'))
+    assert rc == 0, output
+    text = conf(tmp_path, 'director1')
+    assert 'lvs_handover' not in text and 'track_file' not in text
+
+
 def test_output_is_stable(rendered, tmp_path, collections):
     """Same inventory, same bytes: rendering again changes nothing."""
     rc, output = render('seed000_two_vips_one_instance', str(tmp_path), collections)

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""lvs-handover, the keepalived.service drop-in's helper: the track file it writes and, at stop,
+the drain (a tc SYN filter) and the wait until this director no longer holds a VIP. A stub ``ip``
+replays recorded ``ip -o addr show`` output of the lab's master and backup (fixtures/ip); a stub
+``tc`` logs its arguments."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+SCRIPT = os.path.join(REPO, 'roles', 'director', 'files', 'libexec', 'lvs-handover')
+FIXTURES = os.path.join(REPO, 'tests', 'unit', 'fixtures', 'ip')
+VIP = '10.88.0.100'
+SYN_FILTER = 'filter add dev eth0 ingress protocol ip pref 4242 flower ip_proto tcp dst_ip %s tcp_flags 0x2/0x12 action drop'
+
+
+@pytest.fixture
+def host(tmp_path):
+    """A PATH with a stub ``ip`` printing the file ``addrs`` (copied from a fixture) and a stub
+    ``tc`` appending its arguments to ``tc.log``; returns a function running lvs-handover there."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    addrs = tmp_path / 'addrs'
+    tc_log = tmp_path / 'tc.log'
+    (bin_dir / 'ip').write_text('#!/bin/sh\n[ "$*" = "-o addr show" ] || exit 9\ncat %s\n' % addrs)
+    (bin_dir / 'tc').write_text('#!/bin/sh\necho "$*" >> %s\n' % tc_log)
+    for name in ('ip', 'tc'):
+        os.chmod(str(bin_dir / name), 0o755)
+    env = dict(os.environ, PATH='%s:%s' % (bin_dir, os.environ['PATH']))
+
+    def run(*args, **kwargs):
+        if 'fixture' in kwargs:
+            shutil.copy(os.path.join(FIXTURES, kwargs['fixture']), str(addrs))
+        started = time.monotonic()
+        proc = subprocess.run([SCRIPT] + [str(a) for a in args], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        return proc.returncode, proc.stdout, time.monotonic() - started
+
+    run.addrs = addrs
+    run.tc = lambda: tc_log.read_text().splitlines() if tc_log.exists() else []
+    return run
+
+
+def test_hold_and_release_write_the_track_file(host, tmp_path):
+    track = tmp_path / 'run' / 'lvs-cluster' / 'handover'
+    assert host('hold', track)[0] == 0
+    assert track.read_text() == '1\n'
+    assert host('release', track)[0] == 0
+    assert track.read_text() == '0\n'
+    assert host.tc() == []
+
+
+def test_stop_on_a_backup_neither_drains_nor_waits(host, tmp_path):
+    track = tmp_path / 'handover'
+    rc, out, took = host('stop', track, 10, 0.5, VIP, fixture='dir2-backup.txt')
+    assert rc == 0 and 'no VIP here' in out, out
+    assert track.read_text() == '1\n'
+    assert host.tc() == []
+    assert took < 0.5
+
+
+def test_stop_on_the_master_drains_hands_over_and_cleans_up(host, tmp_path):
+    track = tmp_path / 'handover'
+    shutil.copy(os.path.join(FIXTURES, 'dir1-master.txt'), str(host.addrs))
+    seen = {}
+
+    def vrrp_releases():
+        # what keepalived does once it reads 1 from the track file: FAULT, VIP deleted
+        deadline = time.monotonic() + 10
+        while not (track.exists() and track.read_text() == '1\n') and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen['tc_at_fault'] = host.tc()
+        time.sleep(0.3)
+        shutil.copy(os.path.join(FIXTURES, 'dir2-backup.txt'), str(host.addrs))
+
+    releaser = threading.Thread(target=vrrp_releases)
+    releaser.start()
+    rc, out, took = host('stop', track, 10, 0.5, VIP)
+    releaser.join()
+    assert rc == 0 and 'VIPs handed over' in out, out
+    # the SYN filter was in place before the VIP left (and for the drain time), gone afterwards
+    assert seen['tc_at_fault'] == ['qdisc add dev eth0 clsact', SYN_FILTER % VIP]
+    assert host.tc()[2:4] == ['filter del dev eth0 ingress pref 4242', 'filter del dev eth0 ingress pref 4243']
+    assert not os.path.exists(str(track) + '.drain')
+    assert 0.8 <= took < 5
+
+
+def test_stop_gives_up_after_the_timeout_never_fails_and_cleans_up(host, tmp_path):
+    track = tmp_path / 'handover'
+    rc, out, took = host('stop', track, 1, 0, VIP, fixture='dir1-master.txt')
+    assert rc == 0
+    assert 'VIP still here after 1s: %s' % VIP in out, out
+    assert took >= 1
+    assert 'filter del dev eth0 ingress pref 4242' in host.tc()
+    assert not os.path.exists(str(track) + '.drain')
+
+
+def test_hold_removes_a_filter_left_by_a_stop_cut_short(host, tmp_path):
+    track = tmp_path / 'handover'
+    (tmp_path / 'handover.drain').write_text('eth0\n')
+    assert host('hold', track)[0] == 0
+    assert host.tc()[:2] == ['filter del dev eth0 ingress pref 4242', 'filter del dev eth0 ingress pref 4243']
+    assert not (tmp_path / 'handover.drain').exists()
+
+
+@pytest.mark.parametrize('vip', ['10.88.0.10', '10.88.0.1', '10.88.0.1000', 'fe80::e8e2:35ff:fe1c:aed'])
+def test_only_whole_addresses_match(host, tmp_path, vip):
+    rc, out, took = host('stop', tmp_path / 'handover', 10, 0, vip, fixture='dir1-master.txt')
+    assert rc == 0 and 'no VIP here' in out, out
+
+
+def test_ipv6_vip(host, tmp_path):
+    rc, out, took = host('stop', tmp_path / 'handover', 1, 0, '::1', VIP, fixture='dir2-backup.txt')
+    assert 'VIP still here after 1s: ::1' in out, out
+    assert 'filter add dev lo ingress protocol ipv6 pref 4243 flower ip_proto tcp dst_ip ::1 tcp_flags 0x2/0x12 action drop' in host.tc()
+
+
+@pytest.mark.parametrize('args', [(), ('hold',), ('bogus', '/tmp/x'), ('stop', '/tmp/x', 10)])
+def test_usage(host, args):
+    rc, out, took = host(*args)
+    assert rc == 2 and 'usage' in out
