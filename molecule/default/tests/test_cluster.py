@@ -178,11 +178,13 @@ def test_security_posture(nodes):
     assert (conf.user, conf.group, conf.mode) == ('root', 'root', 0o640)
     text = conf.content_string
     assert 'enable_script_security' in text and 'script_user keepalived_script' in text
-    for name in ('keepalived-validate', 'lvs-vrrp-notify'):
+    for name in ('keepalived-validate', 'lvs-vrrp-notify', 'lvs-handover'):
         script = dir1.file('/usr/local/libexec/lvs-cluster/' + name)
         assert (script.user, script.group, script.mode) == ('root', 'root', 0o755), name
     for directory in ('/usr/local/libexec/lvs-cluster', '/usr/local/libexec', '/usr/local'):
         assert not dir1.file(directory).mode & 0o022, directory
+    dropin = dir1.file('/etc/systemd/system/keepalived.service.d/lvs-cluster-handover.conf')
+    assert (dropin.user, dropin.group, dropin.mode) == ('root', 'root', 0o644)
     state = dir1.file('/run/lvs-cluster/vrrp/VI_WEB')
     assert state.user == 'keepalived_script', 'the notify hook did not run as the script user'
     assert 'state=MASTER' in state.content_string
