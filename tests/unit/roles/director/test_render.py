@@ -63,8 +63,9 @@ def render(topology, outdir, collections, interfaces=INTERFACES, extra=(), playb
     return proc.returncode, proc.stdout
 
 
-def conf(outdir, host):
-    with open(os.path.join(str(outdir), host + '.conf')) as handle:
+def conf(outdir, host, suffix='.conf'):
+    """A file render.yml wrote for ``host``: keepalived.conf, or the drop-in (``.dropin``)."""
+    with open(os.path.join(str(outdir), host + suffix)) as handle:
         return handle.read()
 
 
@@ -97,6 +98,7 @@ def rendered(tmp_path_factory, collections):
         rc, output = render(topology, str(outdir), collections)
         assert rc == 0, output
         out[topology] = {host: conf(outdir, host) for host in hosts}
+        out[topology]['_dropin'] = {host: conf(outdir, host, '.dropin') for host in hosts}
         out[topology]['_output'] = output
     return out
 
@@ -195,11 +197,6 @@ def test_kitchen_sink(rendered):
     assert 'unicast_peer' in block(text, 'vrrp_instance VI_DNS')
 
 
-def dropin(outdir, host):
-    with open(os.path.join(str(outdir), host + '.dropin')) as handle:
-        return handle.read()
-
-
 @pytest.mark.parametrize('topology', sorted(SEEDS))
 def test_handover_track_file_in_every_instance(rendered, topology):
     """director_handover (default on): one track_file, tracked by every VRRP instance."""
@@ -213,18 +210,16 @@ def test_handover_track_file_in_every_instance(rendered, topology):
             assert re.search(r'track_file \{\s+lvs_handover\s+\}', block(text, 'vrrp_instance %s {' % name)), name
 
 
-def test_handover_dropin_names_every_vip(tmp_path, collections):
-    rc, output = render('kitchen_sink', str(tmp_path), collections)
-    assert rc == 0, output
+def test_handover_dropin_names_every_vip(rendered):
     lib = '/usr/local/libexec/lvs-cluster/lvs-handover'
-    text = dropin(tmp_path, 'd1')
+    text = rendered['kitchen_sink']['_dropin']['d1']
     assert '[Service]' in text
     assert 'ExecStartPre=-%s hold /run/lvs-cluster/handover\n' % lib in text
     assert 'ExecStartPost=%s release /run/lvs-cluster/handover\n' % lib in text
     stop = re.search(r'^ExecStop=%s stop /run/lvs-cluster/handover 10 0.2 (.*)$' % re.escape(lib), text, re.M)
     assert stop, text
     vips = stop.group(1).split()
-    conf_text = conf(tmp_path, 'd1')
+    conf_text = rendered['kitchen_sink']['d1']
     # every address of every virtual_ipaddress(_excluded) block, IPv6 included
     expected = set()
     for name in re.findall(r'^vrrp_instance (\S+) \{', conf_text, re.M):
