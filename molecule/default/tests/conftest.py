@@ -19,6 +19,7 @@ NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2
          'web3': '10.88.0.23', 'client': '10.88.0.30'}
 VIP = '10.88.0.100'
 URL = 'http://%s/' % VIP
+DIGEST_LINES = 60
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 
 
@@ -27,6 +28,19 @@ def _host(address):
     if not config:
         pytest.fail('LVS_MOLECULE_SSH_CONFIG is not set: run the scenario through tests/bin/molecule-test')
     return testinfra.get_host('ssh://root@%s' % address, ssh_config=config, controlpersist=300)
+
+
+def pytest_runtest_logreport(report):
+    """A digest for the end of a long log (tests/run-all prints it after molecule's destroy
+    output, where a CI log that is cut still shows it): each test's outcome and duration, and the
+    last lines of each failure's explanation."""
+    digest = os.environ.get('LVS_TEST_DIGEST')
+    if not digest or (report.when != 'call' and not report.failed):
+        return
+    with open(digest, 'a') as handle:
+        handle.write('%s %s (%s, %.1f s)\n' % (report.outcome.upper(), report.nodeid, report.when, report.duration))
+        if report.failed:
+            handle.writelines('    %s\n' % line for line in str(report.longrepr).splitlines()[-DIGEST_LINES:])
 
 
 @pytest.fixture(scope='session')
@@ -163,18 +177,20 @@ def probe_result(nodes, name, seconds):
 
 
 def failed_requests(nodes, result):
-    """Why a probe's requests failed: each failed request (when it ended, how long it took, the
-    error) and the directors' keepalived journal from 5 s before the first to 5 s after the last."""
+    """Why a probe's requests failed: the directors' keepalived journal from 5 s before the first
+    failed request to 5 s after the last, then each failed request (when it ended, how long it
+    took, the error), last so that the end of a cut log still shows them."""
     failed = result.get('failed') or []
-    lines = ['%d failed: %s' % (result['failures'], result['errors'])]
-    lines.extend('  %.3f took %.3f s: %s' % tuple(entry) for entry in failed)
+    lines = []
     if failed:
         first, last = int(failed[0][0] - failed[0][1]) - 5, int(failed[-1][0]) + 5
         for director in ('dir1', 'dir2'):
             out = nodes[director].run('journalctl -u keepalived -o short-unix --no-pager --since=@%d --until=@%d'
                                       % (first, last)).stdout
             lines.append('%s keepalived journal:' % director)
-            lines.extend('  ' + line for line in out.splitlines()[-60:])
+            lines.extend('  ' + line for line in out.splitlines()[-40:])
+    lines.append('%d failed: %s' % (result['failures'], result['errors']))
+    lines.extend('  %.3f took %.3f s: %s' % tuple(entry) for entry in failed)
     return '\n'.join(lines)
 
 
