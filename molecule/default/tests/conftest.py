@@ -27,7 +27,9 @@ def _host(address):
     config = os.environ.get('LVS_MOLECULE_SSH_CONFIG')
     if not config:
         pytest.fail('LVS_MOLECULE_SSH_CONFIG is not set: run the scenario through tests/bin/molecule-test')
-    return testinfra.get_host('ssh://root@%s' % address, ssh_config=config, controlpersist=300)
+    # connections kept for the whole session: a new ssh handshake with a container on a starved
+    # TCG guest can take longer than the ssh config's ConnectTimeout (after a long playbook run)
+    return testinfra.get_host('ssh://root@%s' % address, ssh_config=config, controlpersist=7200)
 
 
 def pytest_runtest_logreport(report):
