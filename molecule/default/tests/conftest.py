@@ -178,21 +178,42 @@ def probe_result(nodes, name, seconds):
     return json.loads(nodes['client'].check_output('cat /tmp/%s.json' % name))
 
 
-def failed_requests(nodes, result):
-    """Why a probe's requests failed: the directors' keepalived journal from 5 s before the first
-    failed request to 5 s after the last, then each failed request (when it ended, how long it
-    took, the error), last so that the end of a cut log still shows them."""
+def failed_requests(nodes, result, phases=()):
+    """Why a probe's requests failed: the directors' keepalived journal from 30 s before the first
+    failed request to 5 s after the last, when each of the test's ``phases`` (name, start, end)
+    ran, then each failed request (when it ended, how long it took, the error, which MAC the
+    client sent it to, the hosts that answered just before and after it, the directors' IPVS
+    connection entries for its client port now), last so that the end of a cut log still shows
+    them."""
     failed = result.get('failed') or []
     lines = []
     if failed:
-        first, last = int(failed[0][0] - failed[0][1]) - 5, int(failed[-1][0]) + 5
+        first, last = int(failed[0][0] - failed[0][1]) - 30, int(failed[-1][0]) + 5
         for director in ('dir1', 'dir2'):
             out = nodes[director].run('journalctl -u keepalived -o short-unix --no-pager --since=@%d --until=@%d'
                                       % (first, last)).stdout
             lines.append('%s keepalived journal:' % director)
-            lines.extend('  ' + line for line in out.splitlines()[-40:])
+            lines.extend('  ' + line for line in out.splitlines()[-25:])
+    lines.extend('%s ran %.1f to %.1f' % phase for phase in phases)
     lines.append('%d failed: %s' % (result['failures'], result['errors']))
-    lines.extend('  %.3f took %.3f s: %s' % tuple(entry) for entry in failed)
+    macs = {}
+    if failed:
+        for name in NODES:
+            out = nodes[name].run('cat /sys/class/net/eth0/address')
+            if out.rc == 0:
+                macs[out.stdout.strip()] = name
+    conns = {}
+    if any(len(entry) > 4 and entry[4] for entry in failed):
+        for director in ('dir1', 'dir2'):
+            conns[director] = nodes[director].run('ipvsadm -Lnc').stdout
+    for entry in failed:
+        lines.append('  %.3f took %.3f s: %s' % tuple(entry[:3]))
+        if len(entry) > 4:
+            neigh = re.sub(r'lladdr (\S+)', lambda m: 'lladdr %s (%s)' % (m.group(1), macs.get(m.group(1), '?')), entry[3])
+            lines.append('    client ARP: %s; port %s; answered before: %s, after: %s' % (neigh, entry[4], entry[5], entry[6]))
+            for director, table_text in sorted(conns.items()):
+                lines.extend('    %s now: %s' % (director, ' '.join(line.split()))
+                             for line in table_text.splitlines() if ':%s ' % entry[4] in line)
     return '\n'.join(lines)
 
 

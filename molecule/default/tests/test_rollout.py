@@ -12,7 +12,7 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import ansible_playbook, failed_requests, failure, real_servers, settled, start_probe, stop_probe, table
+from conftest import ansible_playbook, failed_requests, failure, now, real_servers, settled, start_probe, stop_probe, table
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -35,8 +35,11 @@ def keepalived_pids(nodes):
 def test_rollout_and_restart_under_load(nodes):
     settled(nodes)
     start_probe(nodes, 1800, 'rollout', timeout=3)
+    phases = []  # (what, start, end) in the client's clock, to place failed requests
     try:
+        started = now(nodes['client'])
         rc, out, change_s = ansible_playbook('site.yml', '-e', '@' + CHANGE)
+        phases.append(('site.yml with the change', started, started + change_s))
         assert rc == 0, failure(out)
         order = director_order(out, 'Directors')
         print('\nchange rolled out in %.1f s, directors in order %s' % (change_s, order))
@@ -53,7 +56,9 @@ def test_rollout_and_restart_under_load(nodes):
         assert 'differs from what the inventory' in out, failure(out)
         assert keepalived_pids(nodes) == pids, 'restarted anyway'
         # the inventory with the change (what an operator would have): a rolling restart
+        started = now(nodes['client'])
         rc, out, restart_s = ansible_playbook('restart.yml', '-e', '@' + CHANGE)
+        phases.append(('restart.yml', started, started + restart_s))
         assert rc == 0, failure(out)
         print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
         assert director_order(out, 'Restart') == ['dir2', 'dir1']
@@ -61,7 +66,7 @@ def test_rollout_and_restart_under_load(nodes):
         result = stop_probe(nodes, 'rollout')
     print('client over change and restart: %d requests, %d failed %s, slowest %.2f s, answered by %s'
           % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['hosts']))
-    assert result['failures'] == 0, failed_requests(nodes, result)
+    assert result['failures'] == 0, failed_requests(nodes, result, phases)
     assert result['hosts'].get('web3', 0) > 0, 'the new real server never got a request'
     # the last test of the scenario: the cluster stays as changed (web3 in, wrr)
     settled(nodes, reals=('10.88.0.21', '10.88.0.22', '10.88.0.23'))
