@@ -70,7 +70,7 @@ CASES = [
 
 
 @pytest.mark.parametrize('label,kwargs,expected', CASES, ids=[c[0] for c in CASES])
-def test_verdict(tmp_path, label, kwargs, expected):
+def test_verdict(tmp_path, keepalived_script_user, label, kwargs, expected):
     path = conf(tmp_path, **kwargs)
     script = 'ip link add ens32 type veth peer name p-ens32 && ip link set ens32 up && exec "$@"'
     proc = subprocess.run(['unshare', '-n', 'sh', '-c', script, 'sh', 'sh', VALIDATE, path],

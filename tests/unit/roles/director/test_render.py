@@ -11,7 +11,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -37,13 +36,7 @@ def _collections_path(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def collections(tmp_path_factory):
-    # keepalived -t resolves script_user; the role creates this system user on every director.
-    try:
-        pwd.getpwnam('keepalived_script')
-    except KeyError:
-        subprocess.check_call(['useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin',
-                               'keepalived_script'])
+def collections(tmp_path_factory, keepalived_script_user):
     return _collections_path(tmp_path_factory)
 
 
