@@ -238,18 +238,25 @@ def now(node):
     return float(node.check_output('date +%s.%N'))
 
 
-def journal_time(node, pattern, since, unit='keepalived'):
-    """Epoch time of the first journal line of ``unit`` after ``since`` matching ``pattern``."""
-    out = node.check_output('journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
-    for line in out.splitlines():
-        stamp, dummy, text = line.partition(' ')
-        try:
-            when = float(stamp)
-        except ValueError:
-            continue
-        if when >= since and re.search(pattern, text):
-            return when
-    return None
+def journal_time(node, pattern, since, unit='keepalived', wait=10):
+    """Epoch time of the first journal line of ``unit`` after ``since`` matching ``pattern``, or
+    None if none is there within ``wait`` seconds (journald writes what a process logged a little
+    later, up to seconds on a busy TCG guest: a stopped keepalived's last lines came after
+    ``systemctl stop`` returned)."""
+    deadline = time.monotonic() + wait
+    while True:
+        out = node.check_output('journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
+        for line in out.splitlines():
+            stamp, dummy, text = line.partition(' ')
+            try:
+                when = float(stamp)
+            except ValueError:
+                continue
+            if when >= since and re.search(pattern, text):
+                return when
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
 
 
 def settled(nodes, reals=('10.88.0.21', '10.88.0.22'), timeout=90):
