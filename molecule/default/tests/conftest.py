@@ -23,13 +23,36 @@ DIGEST_LINES = 60
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 
 
+# ssh's own failures (exit 255) that say the connection was never set up or was cut, as
+# opposed to a node that is down: worth another try (a CI run lost its client connection once)
+SSH_TRANSIENT = re.compile(r'kex_exchange_identification|mux_client|banner exchange|Broken pipe|'
+                           r'Connection (closed|reset) by')
+SSH_TRIES = 3
+
+
+def _retrying(run_ssh):
+    """``run_ssh`` of a testinfra ssh backend, tried again after a transient ssh failure."""
+    def run(command):
+        for attempt in range(1, SSH_TRIES + 1):
+            try:
+                return run_ssh(command)
+            except RuntimeError as exc:
+                if attempt == SSH_TRIES or not SSH_TRANSIENT.search(str(exc)):
+                    raise
+                time.sleep(2 * attempt)
+    return run
+
+
 def _host(address):
     config = os.environ.get('LVS_MOLECULE_SSH_CONFIG')
     if not config:
         pytest.fail('LVS_MOLECULE_SSH_CONFIG is not set: run the scenario through tests/bin/molecule-test')
-    # connections kept for the whole session: a new ssh handshake with a container on a starved
-    # TCG guest can take longer than the ssh config's ConnectTimeout (after a long playbook run)
-    return testinfra.get_host('ssh://root@%s' % address, ssh_config=config, controlpersist=7200)
+    # connections kept for the whole session, and 120 s for a new one (testinfra's own default
+    # of 10 s overrides the ssh config's): a new ssh handshake with a container on a starved TCG
+    # guest can take longer than that (after a long playbook run)
+    host = testinfra.get_host('ssh://root@%s' % address, ssh_config=config, controlpersist=7200, timeout=120)
+    host.backend.run_ssh = _retrying(host.backend.run_ssh)
+    return host
 
 
 def pytest_runtest_logreport(report):
