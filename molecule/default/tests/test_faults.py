@@ -11,8 +11,10 @@ which the collection ships, must report it (and fail), and report healthy again 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from conftest import (ansible_playbook, failed_requests, failure, holds_vip, probe, probe_result, real_servers, settled, start_probe,
-                      vip_holders, wait_for)
+import re
+
+from conftest import (VIP, ansible_playbook, failed_requests, failure, holds_vip, probe, probe_result, real_servers, settled,
+                      start_probe, vip_holders, wait_for)
 
 BOTH = {'10.88.0.21', '10.88.0.22'}
 
@@ -116,11 +118,19 @@ def test_director_restart(nodes, containers):
 DROP_VRRP = 'ebtables -%s FORWARD -p IPv4 --ip-proto 112 -j DROP'
 
 
+def client_arp_for_vip(nodes):
+    """The MAC the client sends the VIP's traffic to, '' without an entry."""
+    match = re.search(r'lladdr (\S+)', nodes['client'].check_output('ip neigh show %s dev eth0' % VIP))
+    return match.group(1) if match else ''
+
+
 def test_split_brain_is_reported(nodes, lab):
     settled(nodes)
     rc, out, dummy = ansible_playbook('status.yml')
     assert rc == 0, failure(out)
     assert 'VI_WEB: MASTER dir1; BACKUP dir2' in out
+    macs = dict((d, nodes[d].check_output('cat /sys/class/net/eth0/address').strip()) for d in ('dir1', 'dir2'))
+    probe(nodes, 0.5)  # the client has an ARP entry for the VIP (dir1's MAC)
     lab.run(DROP_VRRP % 'A')
     try:
         took = wait_for('both directors to hold the VIP', lambda: vip_holders(nodes) == ['dir1', 'dir2'], 30, 0.2)
@@ -128,10 +138,20 @@ def test_split_brain_is_reported(nodes, lab):
         print('\nVRRP dropped between the directors: both MASTER after %.2f s; status.yml rc=%d' % (took, rc))
         assert rc != 0
         assert 'SPLIT BRAIN: VI_WEB is MASTER on dir1 and dir2 at once' in out, failure(out)
+        # dir2's gratuitous ARPs as it became MASTER pointed the client at dir2
+        wait_for('the client to send the VIP traffic to dir2', lambda: client_arp_for_vip(nodes) == macs['dir2'], 15, 0.5)
     finally:
         lab.run(DROP_VRRP % 'D')
     back = wait_for('VIP on dir1 only', lambda: vip_holders(nodes) == ['dir1'], 60, 0.2)
     rc, out, dummy = ansible_playbook('status.yml')
     print('VRRP restored: one MASTER again after %.2f s; status.yml rc=%d' % (back, rc))
     assert rc == 0, failure(out)
+    # dir1, MASTER all along, sends gratuitous ARPs when it hears dir2's lower-priority advert
+    # (vrrp_garp_lower_prio_repeat): the client goes back to dir1 at once, not when its ARP entry
+    # for dir2 (which no longer answers for the VIP) expires
+    arp = wait_for('the client to send the VIP traffic to dir1 again', lambda: client_arp_for_vip(nodes) == macs['dir1'], 10, 0.5)
+    result = probe(nodes, 2)
+    print('client ARP entry for the VIP back on dir1 within %.2f s of the check; then %d requests, %d failed'
+          % (arp, result['requests'], result['failures']))
+    assert result['failures'] == 0, failed_requests(nodes, result)
     settled(nodes)
