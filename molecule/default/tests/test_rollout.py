@@ -12,7 +12,8 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import ansible_playbook, failed_requests, failure, now, real_servers, settled, start_probe, stop_probe, table
+from conftest import (ansible_playbook, failed_requests, failure, journal_time, now, real_servers, settled, start_probe, stop_probe,
+                      table)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -62,6 +63,12 @@ def test_rollout_and_restart_under_load(nodes):
         assert rc == 0, failure(out)
         print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
         assert director_order(out, 'Restart') == ['dir2', 'dir1']
+        # the master came back pinned at priority 1 and dir2 handed the VIP back drained (yield:
+        # FAULT, a priority 0 advert), instead of dir1 preempting dir2, which drops the VIP at once
+        yielded = re.search(r'TASK \[lvs\.cluster\.director : Peers hand the VIPs back.*\n(?:(?!TASK ).*\n)*?changed: \[dir1 -> dir2[\](]', out)
+        assert yielded, failure(out)
+        preempted = journal_time(nodes['dir2'], r'Master received advert from 10\.88\.0\.11 with higher priority', started, wait=0)
+        assert preempted is None, 'dir1 preempted dir2 at %.1f s into restart.yml' % (preempted - started)
     finally:
         result = stop_probe(nodes, 'rollout')
     print('client over change and restart: %d requests, %d failed %s, slowest %.2f s, answered by %s'

@@ -109,6 +109,22 @@ def test_stop_on_the_master_drains_hands_over_and_cleans_up(host, tmp_path, rele
     assert 0.2 + release_after - 0.02 <= took < 5
 
 
+def test_yield_hands_over_like_a_stop_and_stays_in_fault(host, tmp_path):
+    """restart.yml on the peer of a director it restarted pinned: the same drained hand-over,
+    then FAULT (track file 1) until ``release``."""
+    track = tmp_path / 'handover'
+    releaser, seen = fault_after(host, track, 0.1)
+    rc, out, took = host('yield', track, 10, 0.2, VIP)
+    releaser.join()
+    assert rc == 0 and 'VIPs handed over' in out and out.rstrip().endswith('FAULT until release'), out
+    assert 'stopping keepalived' not in out
+    assert seen['tc_at_fault'] == ['qdisc add dev eth0 clsact', SYN_FILTER % VIP]
+    assert not os.path.exists(str(track) + '.drain')
+    assert track.read_text() == '1\n'
+    assert host('release', track)[0] == 0
+    assert track.read_text() == '0\n'
+
+
 def test_stop_gives_up_after_the_timeout_never_fails_and_cleans_up(host, tmp_path):
     track = tmp_path / 'handover'
     rc, out, took = host('stop', track, 1, 0, VIP, fixture='dir1-master.txt')
@@ -139,7 +155,7 @@ def test_ipv6_vip(host, tmp_path):
     assert 'filter add dev lo ingress protocol ipv6 pref 4243 flower ip_proto tcp dst_ip ::1 tcp_flags 0x2/0x12 action drop' in host.tc()
 
 
-@pytest.mark.parametrize('args', [(), ('hold',), ('bogus', '/tmp/x'), ('stop', '/tmp/x', 10)])
+@pytest.mark.parametrize('args', [(), ('hold',), ('bogus', '/tmp/x'), ('stop', '/tmp/x', 10), ('yield', '/tmp/x', 10)])
 def test_usage(host, args):
     rc, out, took = host(*args)
     assert rc == 2 and 'usage' in out

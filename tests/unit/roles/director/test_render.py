@@ -192,15 +192,24 @@ def test_kitchen_sink(rendered):
 
 @pytest.mark.parametrize('topology', sorted(SEEDS))
 def test_handover_track_file_in_every_instance(rendered, topology):
-    """director_handover (default on): one track_file, tracked by every VRRP instance."""
+    """director_handover (default on): two track files, tracked by every VRRP instance: the
+    handover's (non-zero = FAULT) and restart.yml's pin (1 = priority 1, keepalived's floor)."""
     for host in SEEDS[topology]:
         text = rendered[topology][host]
         track = block(text, 'track_file lvs_handover {')
         assert 'file "/run/lvs-cluster/handover"' in track and 'weight 0' in track and 'init_file 0' in track
+        # keepalived ignores weighted track files in sync groups: no pin on a director with one
+        pinned = 'vrrp_sync_group' not in text
+        if pinned:
+            pin = block(text, 'track_file lvs_pin {')
+            assert 'file "/run/lvs-cluster/pin"' in pin and 'weight -253' in pin and 'init_file 0' in pin
+        else:
+            assert 'lvs_pin' not in text
         instances = re.findall(r'^vrrp_instance (\S+) \{', text, re.M)
         assert instances
         for name in instances:
-            assert re.search(r'track_file \{\s+lvs_handover\s+\}', block(text, 'vrrp_instance %s {' % name)), name
+            tracked = r'track_file \{\s+lvs_handover\s+lvs_pin\s+\}' if pinned else r'track_file \{\s+lvs_handover\s+\}'
+            assert re.search(tracked, block(text, 'vrrp_instance %s {' % name)), name
 
 
 def test_handover_dropin_names_every_vip(rendered):
@@ -228,7 +237,7 @@ def test_handover_off(tmp_path, collections):
     rc, output = render('seed002_single_vip_rr', str(tmp_path), collections, extra=('-e', 'director_handover=false'))
     assert rc == 0, output
     text = conf(tmp_path, 'director1')
-    assert 'lvs_handover' not in text and 'track_file' not in text
+    assert 'lvs_handover' not in text and 'lvs_pin' not in text and 'track_file' not in text
 
 
 def test_output_is_stable(rendered, tmp_path, collections):
