@@ -11,6 +11,7 @@ __metaclass__ = type
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 
@@ -46,6 +47,8 @@ def host(tmp_path):
                               stderr=subprocess.STDOUT, universal_newlines=True, check=False)
         return proc.returncode, proc.stdout, time.monotonic() - started
 
+    run.popen = lambda *args: subprocess.Popen([SCRIPT] + [str(a) for a in args], env=env, stdout=subprocess.PIPE,
+                                               stderr=subprocess.STDOUT, universal_newlines=True)
     run.addrs = addrs
     run.tc = lambda: tc_log.read_text().splitlines() if tc_log.exists() else []
     return run
@@ -58,6 +61,71 @@ def test_hold_and_release_write_the_track_file(host, tmp_path):
     assert host('release', track)[0] == 0
     assert track.read_text() == '0\n'
     assert host.tc() == []
+
+
+# A process named keepalived with an inotify watch on a directory, as keepalived's VRRP process has
+# on its track files' directory once it has read them.
+WATCHER = r"""
+import ctypes, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"keepalived", 0, 0, 0)    # PR_SET_NAME
+fd = libc.inotify_init1(0)
+wd = libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x8 | 0x200 | 0xc0)
+print("watching" if fd >= 0 and wd >= 0 else "failed", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def watcher():
+    """Starts a "keepalived" watching a directory; stops it at the end of the test."""
+    procs = []
+
+    def start(directory):
+        proc = subprocess.Popen([sys.executable, '-c', WATCHER, str(directory)], stdout=subprocess.PIPE,
+                                universal_newlines=True)
+        procs.append(proc)
+        assert proc.stdout.readline().strip() == 'watching'
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_release_at_start_waits_until_keepalived_watches_the_track_file(host, tmp_path, watcher):
+    """keepalived reads a track file, then watches it: a 0 written in between would be lost."""
+    track = tmp_path / 'run' / 'handover'
+    assert host('hold', track)[0] == 0
+    release = host.popen('release', track, 10)
+    time.sleep(0.5)
+    assert release.poll() is None and track.read_text() == '1\n'
+    watcher(track.parent)
+    out = release.communicate(timeout=5)[0]
+    assert release.returncode == 0, out
+    assert 'keepalived watches %s after' % track in out and 'may take their VIPs' in out, out
+    assert track.read_text() == '0\n'
+
+
+def test_release_gives_up_waiting_for_a_watch_elsewhere(host, tmp_path, watcher):
+    track = tmp_path / 'run' / 'handover'
+    assert host('hold', track)[0] == 0
+    watcher(tmp_path)    # keepalived watching another directory
+    rc, out, took = host('release', track, 1)
+    assert rc == 0 and 'keepalived does not watch %s after 1s; releasing anyway' % track in out, out
+    assert track.read_text() == '0\n'
+    assert took >= 0.98
+
+
+def test_release_of_a_watched_file_does_not_wait(host, tmp_path, watcher):
+    track = tmp_path / 'run' / 'handover'
+    assert host('hold', track)[0] == 0
+    watcher(track.parent)
+    rc, out, took = host('release', track, 10)
+    assert rc == 0 and 'keepalived watches' not in out and 'may take their VIPs' in out, out
+    assert track.read_text() == '0\n'
+    assert took < 1
 
 
 def test_stop_on_a_backup_neither_drains_nor_waits(host, tmp_path):
@@ -155,7 +223,8 @@ def test_ipv6_vip(host, tmp_path):
     assert 'filter add dev lo ingress protocol ipv6 pref 4243 flower ip_proto tcp dst_ip ::1 tcp_flags 0x2/0x12 action drop' in host.tc()
 
 
-@pytest.mark.parametrize('args', [(), ('hold',), ('bogus', '/tmp/x'), ('stop', '/tmp/x', 10), ('yield', '/tmp/x', 10)])
+@pytest.mark.parametrize('args', [(), ('hold',), ('bogus', '/tmp/x'), ('stop', '/tmp/x', 10), ('yield', '/tmp/x', 10),
+                                  ('release', '/tmp/x', '1s')])
 def test_usage(host, args):
     rc, out, took = host(*args)
     assert rc == 2 and 'usage' in out

@@ -217,7 +217,7 @@ def test_handover_dropin_names_every_vip(rendered):
     text = rendered['kitchen_sink']['_dropin']['d1']
     assert '[Service]' in text
     assert 'ExecStartPre=-%s hold /run/lvs-cluster/handover\n' % lib in text
-    assert 'ExecStartPost=%s release /run/lvs-cluster/handover\n' % lib in text
+    assert 'ExecStartPost=%s release /run/lvs-cluster/handover 30\n' % lib in text
     stop = re.search(r'^ExecStop=%s stop /run/lvs-cluster/handover 10 0.2 (.*)$' % re.escape(lib), text, re.M)
     assert stop, text
     vips = stop.group(1).split()
