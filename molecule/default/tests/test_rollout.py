@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Safe rollout: site.yml changes the directors one at a time (backup first, master last) with a
-health check between them, and a rolling keepalived restart, while a client keeps sending requests.
-A client that lets TCP retransmit (3 s timeout, like curl's defaults would) must see 0 failures.
-The scenario's last test (after test_faults.py): the cluster is left changed.
+health check between them, a rolling keepalived restart, and site.yml taking the change back (a
+real server leaves: its VIP goes only after the directors stopped sending it traffic), while a
+client keeps sending requests. A client that lets TCP retransmit (3 s timeout, like curl's
+defaults would) must see 0 failures. The scenario's last test (after test_faults.py).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -69,11 +70,26 @@ def test_rollout_and_restart_under_load(nodes):
         assert yielded, failure(out)
         preempted = journal_time(nodes['dir2'], r'Master received advert from 10\.88\.0\.11 with higher priority', started, wait=0)
         assert preempted is None, 'dir1 preempted dir2 at %.1f s into restart.yml' % (preempted - started)
+        # back to the inventory without the change: web3 leaves the service, rr again
+        started = now(nodes['client'])
+        rc, out, back_s = ansible_playbook('site.yml')
+        phases.append(('site.yml back (web3 out)', started, started + back_s))
+        assert rc == 0, failure(out)
+        print('change taken back in %.1f s' % back_s)
+        for director in ('dir1', 'dir2'):
+            assert re.search(r'TCP\s+10\.88\.0\.100:80 rr', table(nodes, director)), table(nodes, director)
+            assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22'}
+        assert ' 10.88.0.100/32 ' not in nodes['web3'].check_output('ip -o addr show dev lo')
+        # web3 kept its VIP through the directors' plays; the last play removed it
+        kept = re.search(r'TASK \[lvs\.cluster\.real_server : Add the listed VIPs, remove none\]', out)
+        removed = re.search(r'TASK \[lvs\.cluster\.real_server : Remove them .*\n(?:(?!TASK ).*\n)*?changed: \[web3\]', out)
+        assert removed and removed.start() > out.index('PLAY [Directors'), failure(out)
+        assert kept is None or kept.start() < out.index('PLAY [Directors'), failure(out)
     finally:
         result = stop_probe(nodes, 'rollout')
-    print('client over change and restart: %d requests, %d failed %s, slowest %.2f s, answered by %s'
+    print('client over change, restart and back: %d requests, %d failed %s, slowest %.2f s, answered by %s'
           % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['hosts']))
     assert result['failures'] == 0, failed_requests(nodes, result, phases)
     assert result['hosts'].get('web3', 0) > 0, 'the new real server never got a request'
-    # the last test of the scenario: the cluster stays as changed (web3 in, wrr)
-    settled(nodes, reals=('10.88.0.21', '10.88.0.22', '10.88.0.23'))
+    # the last test of the scenario: the cluster is back as converged
+    settled(nodes)
