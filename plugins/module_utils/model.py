@@ -35,7 +35,7 @@ CHECKER_COMMON = ('connect_ip', 'connect_port', 'bindto', 'bind_port', 'connect_
 WEIGHT_MAX = 65535
 
 # Defaults for a checker when neither the service nor the real server overrides them.
-# Tuned for a real server to leave the IPVS table within 2 s of failing (with delay_loop 1):
+# Tuned for a real server to leave the IPVS table within 2 s of failing (with delay_loop 0.5):
 # a refused or 1 s silent check, one retry half a second later.
 CHECKER_DEFAULTS = {
     'connect_timeout': 1,
@@ -80,6 +80,20 @@ def _int(value, where, field, low, high):
     if not low <= number <= high:
         _fail(where, '%s %s is out of range %d..%d' % (field, number, low, high))
     return number
+
+
+def _seconds(value, where, field, low, high):
+    """A number of seconds, fractions allowed (keepalived's timers count microseconds); an
+    integral value comes back as an int, so that 1.0 renders as 1."""
+    if isinstance(value, bool):
+        _fail(where, '%s must be a number of seconds, got %r' % (field, value))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        _fail(where, '%s must be a number of seconds, got %r' % (field, value))
+    if not low <= number <= high:
+        _fail(where, '%s %s is out of range %s..%s' % (field, value, low, high))
+    return int(number) if number.is_integer() else number
 
 
 def _choice(value, choices, where, field, upper=False):
@@ -318,7 +332,8 @@ def normalize_services(services, hostvars, instances=None):
             except ValueError:
                 _fail(where, 'persistence_granularity %r is not a netmask' % gran)
             svc['persistence_granularity'] = gran
-        for key in ('delay_loop', 'quorum', 'hysteresis'):
+        svc['delay_loop'] = None if raw.get('delay_loop') is None else _seconds(raw['delay_loop'], where, 'delay_loop', 0.001, 86400)
+        for key in ('quorum', 'hysteresis'):
             svc[key] = None if raw.get(key) is None else _int(raw[key], where, key, 0, 86400)
         for key in ('quorum_up', 'quorum_down', 'virtualhost'):
             svc[key] = raw.get(key)
@@ -574,6 +589,8 @@ def director_view(services, instances, director, directors, hostvars, settings=N
             groups.setdefault(str(inst['sync_group']), []).append(inst['name'])
     sync_groups = [{'name': name, 'instances': sorted(members)} for name, members in sorted(groups.items())]
     delay_loop = settings.get('delay_loop')
+    if delay_loop is not None:
+        delay_loop = _seconds(delay_loop, 'director_delay_loop', 'director_delay_loop', 0.001, 86400)
     keepalived = [s for s in svcs if s['managed_by'] == 'keepalived']
     static = [s for s in svcs if s['managed_by'] == 'ipvsadm']
     for svc in keepalived:

@@ -60,6 +60,9 @@ BAD = [
     ('unknown instance', [svc(vrrp_instance='VI_9')], "vrrp_instance 'VI_9' is not in lvs_vrrp_instances"),
     ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
     ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
+    ('delay_loop zero', [svc(delay_loop=0)], 'delay_loop 0 is out of range 0.001..86400'),
+    ('delay_loop not a number', [svc(delay_loop='fast')], "delay_loop must be a number of seconds, got 'fast'"),
+    ('delay_loop boolean', [svc(delay_loop=True)], 'delay_loop must be a number of seconds, got True'),
 ]
 
 
@@ -206,3 +209,27 @@ def test_vrrp2_rejects_sub_second_advert():
     with pytest.raises(model.ModelError, match='VRRPv2 advertises in whole seconds'):
         model.director_view([svc()], [dict(INSTANCES[0], advert_int=0.5)], 'dir1', DIRECTORS, HOSTVARS,
                             {'vrrp_version': 2})
+
+
+# delay_loop: fractions of a second allowed (keepalived's timers count microseconds); the service's
+# own value wins over director_delay_loop; a whole number renders without ".0".
+@pytest.mark.parametrize('service_value, setting, expected', [
+    (None, 0.5, 0.5),
+    (None, '0.5', 0.5),
+    (None, 1.0, 1),
+    (2, 0.5, 2),
+    ('0.25', 0.5, 0.25),
+    (None, None, None),
+])
+def test_delay_loop_seconds(service_value, setting, expected):
+    service = svc() if service_value is None else svc(delay_loop=service_value)
+    result = model.director_view([service], INSTANCES, 'dir1', DIRECTORS, HOSTVARS,
+                                 {'vrrp_version': 3, 'delay_loop': setting})
+    rendered = result['virtual_servers'][0]['delay_loop']
+    assert rendered == expected and type(rendered) is type(expected)
+
+
+def test_bad_director_delay_loop_names_the_variable():
+    with pytest.raises(model.ModelError) as err:
+        model.director_view([svc()], INSTANCES, 'dir1', DIRECTORS, HOSTVARS, {'vrrp_version': 3, 'delay_loop': -1})
+    assert 'director_delay_loop' in str(err.value) and 'out of range' in str(err.value)
