@@ -68,32 +68,39 @@ def _ip(value, where, field):
         _fail(where, '%s %r is not an IP address' % (field, value))
 
 
-def _int(value, where, field, low, high):
+def _number(value, where, field, low, high, convert, what):
+    """``value`` as ``convert`` makes it (ValueError or TypeError for a bad one), within low..high;
+    ``what`` names the kind of number in the message. A boolean is never a number here."""
     if isinstance(value, bool):
-        _fail(where, '%s must be an integer, got %r' % (field, value))
+        _fail(where, '%s must be %s, got %r' % (field, what, value))
     try:
-        number = int(value)
+        number = convert(value)
     except (TypeError, ValueError):
-        _fail(where, '%s must be an integer, got %r' % (field, value))
-    if isinstance(value, float) and not value.is_integer():
-        _fail(where, '%s must be an integer, got %r' % (field, value))
+        _fail(where, '%s must be %s, got %r' % (field, what, value))
     if not low <= number <= high:
-        _fail(where, '%s %s is out of range %d..%d' % (field, number, low, high))
+        _fail(where, '%s %s is out of range %s..%s' % (field, number, low, high))
     return number
 
 
-def _seconds(value, where, field, low, high):
-    """A number of seconds, fractions allowed (keepalived's timers count microseconds); an
-    integral value comes back as an int, so that 1.0 renders as 1."""
-    if isinstance(value, bool):
-        _fail(where, '%s must be a number of seconds, got %r' % (field, value))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        _fail(where, '%s must be a number of seconds, got %r' % (field, value))
-    if not low <= number <= high:
-        _fail(where, '%s %s is out of range %s..%s' % (field, value, low, high))
+def _whole(value):
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    return int(value)
+
+
+def _fractional(value):
+    # an integral value comes back as an int, so that 1.0 renders as 1
+    number = float(value)
     return int(number) if number.is_integer() else number
+
+
+def _int(value, where, field, low, high):
+    return _number(value, where, field, low, high, _whole, 'an integer')
+
+
+def _seconds(value, where, field, low, high):
+    """A number of seconds, fractions allowed (keepalived's timers count microseconds)."""
+    return _number(value, where, field, low, high, _fractional, 'a number of seconds')
 
 
 def _choice(value, choices, where, field, upper=False):
