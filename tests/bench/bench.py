@@ -20,6 +20,9 @@ import time
 
 import ipvsadm_scale as scale_tool  # beside this file (bench.py has its own ipvsadm_scale step)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import lvs_journal  # noqa: E402  (tests/lib: shared with the molecule tests)
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 INVENTORY = os.path.join(REPO, 'molecule', 'default', 'inventory', 'hosts.yml')
 NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
@@ -90,17 +93,7 @@ def settled(timeout=120):
 
 def journal(node, pattern, since, until=None, unit='keepalived'):
     """Epoch times of ``unit``'s journal lines on ``node`` matching ``pattern`` in [since, until]."""
-    out = sh(node, 'journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
-    times = []
-    for line in out.splitlines():
-        stamp, dummy, text = line.partition(' ')
-        try:
-            when = float(stamp)
-        except ValueError:
-            continue
-        if when >= since and (until is None or when <= until) and re.search(pattern, text):
-            times.append(when)
-    return times
+    return lvs_journal.times(sh(node, lvs_journal.command(unit, since)), pattern, since, until)
 
 
 def now(node='client'):

@@ -10,10 +10,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
 import testinfra
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'tests', 'lib'))
+import lvs_journal  # noqa: E402  (shared with tests/bench/bench.py)
 
 NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
          'web3': '10.88.0.23', 'client': '10.88.0.30'}
@@ -268,15 +272,9 @@ def journal_time(node, pattern, since, unit='keepalived', wait=10):
     ``systemctl stop`` returned)."""
     deadline = time.monotonic() + wait
     while True:
-        out = node.check_output('journalctl -u %s -o short-unix --no-pager --since=@%d' % (unit, int(since) - 1))
-        for line in out.splitlines():
-            stamp, dummy, text = line.partition(' ')
-            try:
-                when = float(stamp)
-            except ValueError:
-                continue
-            if when >= since and re.search(pattern, text):
-                return when
+        found = lvs_journal.times(node.check_output(lvs_journal.command(unit, since)), pattern, since)
+        if found:
+            return found[0]
         if time.monotonic() > deadline:
             return None
         time.sleep(0.5)
