@@ -271,21 +271,8 @@ def test_real_servers_only_inventory_warns_that_director_rules_were_not_run():
 
 
 # One fragment per rule the bad fixture breaks (the playbook test looks for the same ones).
-BAD_FIXTURE_MESSAGES = [
-    'virtual_router_id 300 is out of range 1..255',
-    'auth_pass is longer than 8 characters',
-    'VRRP instances VI_2 and VI_3 use the same virtual_router_id 52 on eth0',
-    'dir1 and dir2 have the same priority 100 in VRRP instance VI_3',
-    'VIP 203.0.113.100 of VRRP instance VI_3 is outside every subnet of eth0 on dir1',
-    'VIP 192.0.2.21 is the address of real server web1',
-    'real server port 8080 differs from the virtual port 80, which DR cannot translate',
-    'DR real server 203.0.113.50 of service off-link is not on a subnet of dir1',
-    'NAT real server app1 (198.51.100.21) of service nat has no route back through the directors',
-    "scheduler 'fastest' is not one of",
-    "checker type 'LDAP_CHECK' is not one of",
-    'weight 70000 is out of range 0..65535',
-    "host 'ghost' is not in the inventory",
-]
+with open(os.path.join(FIXTURES, 'bad-messages.txt')) as _handle:
+    BAD_FIXTURE_MESSAGES = _handle.read().splitlines()
 
 
 def test_every_problem_at_once():
