@@ -263,8 +263,12 @@ def real_server(trials):
 
 # --- 4. site.yml ----------------------------------------------------------------------------------
 
+PLAYBOOK_RUNS = []  # each site.yml run's output is kept (tests/output/bench-site-N.log) with per-task times
+
+
 def playbook(*args):
     env = dict(os.environ, ANSIBLE_PIPELINING='1', ANSIBLE_FORKS='6', ANSIBLE_NOCOLOR='1',
+               ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks', PROFILE_TASKS_TASK_OUTPUT_LIMIT='all',
                ANSIBLE_INTERPRETER_PYTHON='/usr/bin/python3', ANSIBLE_HOST_KEY_CHECKING='0',
                ANSIBLE_SSH_ARGS='-F %s -o ControlMaster=auto -o ControlPersist=300s'
                % os.environ['LVS_MOLECULE_SSH_CONFIG'])
@@ -273,11 +277,35 @@ def playbook(*args):
                           + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     took = time.monotonic() - start
+    PLAYBOOK_RUNS.append(os.path.join(REPO, 'tests', 'output', 'bench-site-%d.log' % (len(PLAYBOOK_RUNS) + 1)))
+    os.makedirs(os.path.dirname(PLAYBOOK_RUNS[-1]), exist_ok=True)
+    with open(PLAYBOOK_RUNS[-1], 'w') as handle:
+        handle.write(proc.stdout)
     if proc.returncode != 0:
         raise RuntimeError('site.yml failed:\n' + proc.stdout[-4000:])
     changed = sum(int(n) for n in re.findall(r'changed=(\d+)', proc.stdout))
     tasks = sum(int(n) for n in re.findall(r'ok=(\d+)\s+changed=', proc.stdout))  # ok counts changed ones too
+    log('  by play: ' + ', '.join('%s %s s' % pair for pair in play_times(proc.stdout)))
     return round(took, 1), changed, tasks
+
+
+def play_times(output):
+    """[(play, seconds)] of a site.yml run's output with profile_tasks' timestamps; a serial play's
+    batches are told apart by the hosts that report in them (e.g. 'Directors ... [dir2]')."""
+    plays = []
+    for line in output.splitlines():
+        if line.startswith('PLAY [') or line.startswith('PLAY RECAP'):
+            plays.append({'name': line[6:line.find(']')] if line.startswith('PLAY [') else 'end',
+                          'start': None, 'hosts': []})
+        stamp = re.search(r'\(\d+:\d+:[\d.]+\)\s+(\d+):(\d+):([\d.]+)', line)
+        if stamp and plays and plays[-1]['start'] is None:
+            plays[-1]['start'] = int(stamp.group(1)) * 3600 + int(stamp.group(2)) * 60 + float(stamp.group(3))
+        host = re.match(r'(?:ok|changed|skipping): \[([^\]]+)\]', line)
+        if host and plays and host.group(1) not in plays[-1]['hosts']:
+            plays[-1]['hosts'].append(host.group(1))
+    timed = [p for p in plays if p['start'] is not None]
+    return [('%s [%s]' % (this['name'], ','.join(this['hosts'])), round(after['start'] - this['start'], 1))
+            for this, after in zip(timed, timed[1:])]
 
 
 def site_runs():
