@@ -147,8 +147,9 @@ def test_split_brain_is_reported(nodes, lab):
     print('VRRP restored: one MASTER again after %.2f s; status.yml rc=%d' % (back, rc))
     assert rc == 0, failure(out)
     # dir1, MASTER all along, sends gratuitous ARPs when it hears dir2's lower-priority advert
-    # (vrrp_garp_lower_prio_repeat): the client goes back to dir1 at once, not when its ARP entry
-    # for dir2 (which no longer answers for the VIP) expires
+    # (vrrp_garp_lower_prio_repeat), and every 5 s anyway (vrrp_garp_master_refresh: dir2 steps
+    # down without advertising again if dir1's advert reaches it first): the client goes back to
+    # dir1 within seconds, not when its ARP entry for dir2 (which no longer has the VIP) expires
     arp = wait_for('the client to send the VIP traffic to dir1 again', lambda: client_arp_for_vip(nodes) == macs['dir1'], 10, 0.5)
     result = probe(nodes, 2)
     print('client ARP entry for the VIP back on dir1 within %.2f s of the check; then %d requests, %d failed'
