@@ -340,16 +340,18 @@ def forwarding(requests, rounds):
         start, end, ok = out.split()
         return int(ok) / (float(end) - float(start)), int(ok)
     via, direct = [], []
+    paths = {'vip': (URL, via), 'direct': ('http://%s/' % NODES['web1'], direct)}
     settled()
     for pair in range(rounds):
         # each round measures both paths back to back, in turn first: whatever the previous step or
         # round leaves running in the guest (ssh sessions, podman exec) then slows both alike
         order = ('vip', 'direct') if pair % 2 == 0 else ('direct', 'vip')
         for path in order:
+            url, rates = paths[path]
             time.sleep(2)  # let the previous measurement's connections and processes wind down
-            r, ok = rate(URL if path == 'vip' else 'http://10.88.0.21/')
+            r, ok = rate(url)
             assert ok == requests, 'only %d of %d requests %s answered' % (ok, requests, path)
-            (via if path == 'vip' else direct).append(r)
+            rates.append(r)
         log('forwarding round %d (%s first): via VIP %.0f req/s, direct %.0f req/s, ratio %.2f'
             % (pair + 1, order[0], via[-1], direct[-1], via[-1] / direct[-1]))
     # the median of the per-round ratios is what the lab's drifting CPU disturbs least; the ratio
