@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reruns of site.yml on the converged cluster. Each host is first checked in one call
+(lvs.cluster.converged) and its install and configure tasks are skipped when they would change
+nothing: the tasks themselves, run one by one, must agree that nothing changes; drift on a host
+must be found by the check and repaired by that host's full run, the others keep the one call."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import re
+
+from conftest import ansible_playbook, failure
+
+HOSTS = ('dir1', 'dir2', 'web1', 'web2', 'web3')
+CONF = '/etc/lvs-real-server.conf'
+SCRIPT = '/usr/local/libexec/lvs-cluster/lvs-handover'
+
+
+def changed(output):
+    """{host: changed count} of the cluster's hosts from the PLAY RECAP (the client is there too,
+    from the preflight play)."""
+    recap = output[output.rindex('PLAY RECAP'):]
+    counts = dict(re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', recap, re.M))
+    return dict((host, int(counts.get(host, -1))) for host in HOSTS)
+
+
+def checks(output):
+    """{host: the converged check's verdict} from a -v run's output."""
+    return dict((host, verdict == 'true') for host, verdict in
+                re.findall(r'^ok: \[(\S+)\] => \{.*"converged": (true|false)', output, re.M))
+
+
+def test_every_task_agrees_nothing_changes(nodes):
+    """The tasks the check stands for, run one by one in check mode: none would change anything."""
+    rc, out, took = ansible_playbook('site.yml', '--check', '-v', '-e', 'director_fast_rerun=false',
+                                     '-e', 'real_server_fast_rerun=false')
+    assert rc == 0, failure(out)
+    assert changed(out) == dict((host, 0) for host in HOSTS), failure(out)
+    assert checks(out) == {}, 'the one-call check ran although it was switched off'
+
+
+def test_drift_is_found_and_repaired_on_that_host_only(nodes):
+    nodes['web1'].check_output('chmod 0600 %s' % CONF)
+    nodes['dir2'].check_output('chmod 0700 %s' % SCRIPT)
+    rc, out, took = ansible_playbook('site.yml', '-v')
+    assert rc == 0, failure(out)
+    assert checks(out) == {'dir1': True, 'dir2': False, 'web1': False, 'web2': True, 'web3': True}
+    assert '%s has mode 0600, not 0644' % CONF in out
+    assert '%s has mode 0700, not 0755' % SCRIPT in out
+    assert changed(out) == {'dir1': 0, 'dir2': 1, 'web1': 1, 'web2': 0, 'web3': 0}, failure(out)
+    assert nodes['web1'].file(CONF).mode == 0o644
+    assert nodes['dir2'].file(SCRIPT).mode == 0o755
+
+    rc, out, took = ansible_playbook('site.yml', '--check', '-v')
+    assert rc == 0, failure(out)
+    assert checks(out) == dict((host, True) for host in HOSTS)
+    assert changed(out) == dict((host, 0) for host in HOSTS), failure(out)
