@@ -37,18 +37,20 @@ def parse_mode(mode):
     return None
 
 
+def _name(lookup, number):
+    """The user or group name of ``number`` (pwd.getpwuid / grp.getgrgid), or the number itself."""
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
 def _owner_differences(path, st, owner, group):
     found = []
-    try:
-        name = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        name = str(st.st_uid)
+    name = _name(pwd.getpwuid, st.st_uid)
     if owner is not None and name != owner:
         found.append('%s is owned by %s, not %s' % (path, name, owner))
-    try:
-        gname = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        gname = str(st.st_gid)
+    gname = _name(grp.getgrgid, st.st_gid)
     if group is not None and gname != group:
         found.append('%s has group %s, not %s' % (path, gname, group))
     return found
@@ -73,18 +75,26 @@ def file_checksum(path):
     return digest.hexdigest()
 
 
+def _existing(path, is_kind, noun, found):
+    """lstat of ``path`` when it exists and ``is_kind(st_mode)``; else None, with the difference."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        found.append('%s does not exist' % path)
+        return None
+    if not is_kind(st.st_mode):
+        found.append('%s is not a %s' % (path, noun))
+        return None
+    return st
+
+
 def check_files(files):
     """Regular files with the given SHA-1 checksum, mode, owner and group (copy, template)."""
     found = []
     for entry in files:
         path = entry['path']
-        try:
-            st = os.lstat(path)
-        except OSError:
-            found.append('%s does not exist' % path)
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            found.append('%s is not a regular file' % path)
+        st = _existing(path, stat.S_ISREG, 'regular file', found)
+        if st is None:
             continue
         try:
             checksum = file_checksum(path)
@@ -101,16 +111,9 @@ def check_directories(directories):
     """Directories with the given mode, owner and group (file state=directory)."""
     found = []
     for entry in directories:
-        path = entry['path']
-        try:
-            st = os.lstat(path)
-        except OSError:
-            found.append('%s does not exist' % path)
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            found.append('%s is not a directory' % path)
-            continue
-        found.extend(_attribute_differences(path, st, entry))
+        st = _existing(entry['path'], stat.S_ISDIR, 'directory', found)
+        if st is not None:
+            found.extend(_attribute_differences(entry['path'], st, entry))
     return found
 
 
