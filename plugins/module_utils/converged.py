@@ -23,6 +23,7 @@ import pwd
 import re
 import stat
 
+from ansible_collections.lvs.cluster.plugins.module_utils import files
 from ansible_collections.lvs.cluster.plugins.module_utils import kmod
 from ansible_collections.lvs.cluster.plugins.module_utils import sysctl
 
@@ -170,7 +171,7 @@ def check_sysctl(settings, name, proc_sys=sysctl.PROC_SYS, sysctl_d=sysctl.SYSCT
 
 
 def _conf_file_differences(path, text):
-    """A *.conf file the sysctl and kernel_module modules write (mode 0644); None: must not exist."""
+    """A *.conf file the sysctl and kernel_module modules write (FILE_MODE); None: must not exist."""
     try:
         st = os.stat(path)
     except OSError:
@@ -184,8 +185,8 @@ def _conf_file_differences(path, text):
         return ['%s cannot be read: %s' % (path, exc)]
     if old != text:
         return ['%s has other content' % path]
-    if stat.S_IMODE(st.st_mode) != 0o644:
-        return ['%s has mode %04o, not 0644' % (path, stat.S_IMODE(st.st_mode))]
+    if files.mode_wrong(path, old, text):
+        return ['%s has mode %04o, not %04o' % (path, stat.S_IMODE(st.st_mode), files.FILE_MODE)]
     return []
 
 

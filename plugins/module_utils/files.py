@@ -42,6 +42,12 @@ def write_file(module, path, text, prefix='.ansible_lvs_'):
     os.chmod(path, FILE_MODE)
 
 
+def mode_wrong(path, old_text, new_text):
+    """Whether a managed file that already holds its text (``old_text == new_text``, not None)
+    lacks FILE_MODE: the one attribute the sysctl and kernel_module modules enforce besides it."""
+    return new_text is not None and old_text == new_text and (os.stat(path).st_mode & 0o7777) != FILE_MODE
+
+
 def conf_path(name, directory, option, error):
     """Absolute path of a systemd-style drop-in: a bare ``NAME[.conf]`` goes into ``directory``.
 

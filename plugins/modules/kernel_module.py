@@ -92,7 +92,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, read_file, write_file
+from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, mode_wrong, read_file, write_file
 from ansible_collections.lvs.cluster.plugins.module_utils import kmod
 from ansible_collections.lvs.cluster.plugins.module_utils.kmod import (
     KmodError, canonical_names, file_path, plan, present_modules, render)
@@ -127,10 +127,9 @@ def main():
     old_text = read_file(module, path)
     new_text = render(names)
     file_changed = old_text != new_text
-    mode_wrong = (new_text is not None and not file_changed
-                  and (os.stat(path).st_mode & 0o7777) != FILE_MODE)
+    mode_is_wrong = mode_wrong(path, old_text, new_text)
 
-    result = dict(changed=bool(to_load or file_changed or mode_wrong), present=present,
+    result = dict(changed=bool(to_load or file_changed or mode_is_wrong), present=present,
                   loaded=to_load, path=path, file_changed=file_changed)
 
     # Act.
@@ -166,7 +165,7 @@ def main():
                     module.fail_json(msg='cannot remove %s: %s' % (path, to_native(exc)), **result)
             else:
                 write_file(module, path, new_text, prefix='.ansible_lvs_kmod_')
-        elif mode_wrong:
+        elif mode_is_wrong:
             os.chmod(path, FILE_MODE)
 
     if module._diff:

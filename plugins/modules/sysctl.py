@@ -170,7 +170,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, read_file, write_file
+from ansible_collections.lvs.cluster.plugins.module_utils.files import FILE_MODE, mode_wrong, read_file, write_file
 from ansible_collections.lvs.cluster.plugins.module_utils import sysctl as sysctl_utils
 from ansible_collections.lvs.cluster.plugins.module_utils.sysctl import (
     SysctlError, file_path, find_overrides, normalize_settings, plan, read_values, render,
@@ -208,8 +208,7 @@ def main():
     old_text = read_file(module, path)
     new_text = render(settings) if present else None
     file_changed = old_text != new_text
-    mode_wrong = (present and not file_changed and old_text is not None
-                  and (os.stat(path).st_mode & 0o7777) != FILE_MODE)
+    mode_is_wrong = mode_wrong(path, old_text, new_text)
 
     apply = present and params['apply']
     to_apply, missing = plan(settings, before, apply)
@@ -226,7 +225,7 @@ def main():
 
     for key in to_apply:
         result['after'][key] = settings[key]
-    result['changed'] = bool(file_changed or mode_wrong or to_apply)
+    result['changed'] = bool(file_changed or mode_is_wrong or to_apply)
 
     # Act.
     if not module.check_mode:
@@ -251,7 +250,7 @@ def main():
                     os.unlink(path)
                 except OSError as exc:
                     module.fail_json(msg='cannot remove %s: %s' % (path, to_native(exc)), **result)
-        elif mode_wrong:
+        elif mode_is_wrong:
             os.chmod(path, FILE_MODE)
         for key in to_apply:
             if not values_equal(result['after'][key], settings[key]):
