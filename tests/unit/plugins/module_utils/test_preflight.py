@@ -155,7 +155,8 @@ CASES = [
      ('gateway 198.51.100.1 (198.51.100.0/24) is not on the subnet of 203.0.113.21', 'lvs_gateway', {'app1'})),
     # names: scheduler, method, protocol, checker
     ('unknown scheduler', lambda d: svc(d, 'www').update(scheduler='fastest'), ("scheduler 'fastest' is not one of", '(www).scheduler', {'all'})),
-    ('every scheduler', lambda d: [d['services'].append({'name': s, 'vip': '192.0.2.120', 'port': i + 1, 'scheduler': s, 'vrrp_instance': 'VI_WEB'})
+    ('every scheduler', lambda d: [d['services'].append({'name': s, 'vip': '192.0.2.120', 'port': i + 1, 'scheduler': s, 'vrrp_instance': 'VI_WEB',
+                                                         'real_servers': [{'host': 'web1'}]})
                                    for i, s in enumerate(preflight.model.SCHEDULERS)], None),
     ('unknown method', lambda d: svc(d, 'www').update(method='DSR'), ("method 'DSR' is not one of", '(www).method', {'all'})),
     ('method in lower case', lambda d: svc(d, 'www').update(method='dr'), None),
@@ -258,15 +259,14 @@ def test_nat_real_server_outside_the_inventory_is_a_warning():
     assert 'cannot tell whether its replies go back' in result['warnings'][0]['message']
 
 
-def test_real_servers_only_inventory_warns_that_director_rules_were_not_run():
+def test_an_inventory_without_directors_is_refused():
     data = copy.deepcopy(BASE)
     data['directors'] = []
     data['instances'] = []
     for service in data['services']:
         service.pop('vrrp_instance')
     result = run(data)
-    assert result['problems'] == []
-    assert [w['variable'] for w in result['warnings']] == ['lvs_directors']
+    assert [p['variable'] for p in result['problems']] == ['lvs_directors']
     assert result['rollout_order'] == []
 
 
