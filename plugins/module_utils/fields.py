@@ -50,10 +50,11 @@ def number(value, where, field, low, high, whole=True):
         fail(where, '%s must be %s from %s to %s, got %s%s' % (field, what, low, high, grammar.describe(value), hint))
     if isinstance(value, float) and (value != value or value in (float('inf'), float('-inf'))):
         fail(where, '%s must be %s from %s to %s, got %r' % (field, what, low, high, value))
+    if whole and isinstance(value, float):
+        fail(where, '%s must be %s from %s to %s, got %r: write it without a decimal point'
+             % (field, what, low, high, value))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if whole and isinstance(value, float):
-        fail(where, '%s must be %s from %s to %s, got the fraction %r' % (field, what, low, high, value))
     if not low <= value <= high:
         fail(where, '%s %s is out of range %s..%s' % (field, value, low, high))
     return value

@@ -236,7 +236,9 @@ def _check_real_server(report, raw, rs, label, hostvars):
             reason = _reason(model.host_address, rs['host'], hostvars, label)
             if reason:
                 host = rs['host']
-                if isinstance(host, str) and host in hostvars:
+                if isinstance(host, str) and host in hostvars and hostvars[host].get('lvs_address') is not None:
+                    sane = None  # its lvs_address is reported on its own
+                elif isinstance(host, str) and host in hostvars:
                     report.problem(host, label + '.host', reason, 'set lvs_address (or an IP ansible_host) in host_vars/%s' % host)
                 else:
                     report.problem('all', label + '.host', reason,
@@ -289,7 +291,7 @@ def _check_services(report, services, hostvars, instance_names, real_servers):
         sane = dict(raw)
         stub = _FW_STUB if raw.get('fwmark') is not None else _SVC_STUB
         for field in raw:
-            if field in ('real_servers', 'checker'):
+            if field == 'checker' or (field == 'real_servers' and isinstance(raw[field], list)):
                 continue
             item = dict(stub)
             item[field] = raw[field]
@@ -319,6 +321,9 @@ def _check_services(report, services, hostvars, instance_names, real_servers):
             if raw['real_servers'] and not sane['real_servers']:
                 sane['real_servers'] = [dict(_RS_STUB)]  # all bad and reported: a stand-in keeps the service's rules
                 sane['_stand_in'] = True
+        if 'real_servers' in raw and 'real_servers' not in sane:
+            sane['real_servers'] = [dict(_RS_STUB)]  # reported above; a stand-in keeps the service's other rules
+            sane['_stand_in'] = True
         if 'name' not in sane:
             sane['name'] = 'service-%d' % index
         complete = not any(field in raw and field not in sane for field in _SERVICE_REQUIRED + ('method',))
@@ -588,6 +593,8 @@ def _check_nat(report, services, instances, view, hostvars, directors):
         inst = [i for i in instances if i[2]['name'] == svc['vrrp_instance']][0][2]
         if inst['sync_group']:
             group = sorted(sync[inst['sync_group']])
+        if any(name not in by_name for name in group):
+            continue  # an instance the director view refused (reported): its addresses are unknown
         held = {}
         for name in group:
             if name in by_name:
@@ -689,6 +696,15 @@ def check(services, instances, hostvars, directors=(), real_servers=(), report=N
                                'define %s (one instance with a master and a backup director)' % INSTANCES)
     valid = set(i[2]['name'] for i in insts)
     svcs = [s[:3] for s in found if s[2]['vrrp_instance'] in valid or (s[2]['vrrp_instance'] is None and not names)]
+    if isinstance(services, list) and len(found) == len(services):
+        # every service could be read: an instance none of them names (and with no extra VIP) holds nothing
+        carried = set(s[2]['vrrp_instance'] for s in found)
+        for index, raw, inst in insts:
+            if inst['name'] not in carried and not inst['extra_vips']:
+                report.problem('all', _label(INSTANCES, index, raw),
+                               'VRRP instance %s carries no VIP: no virtual service names it in vrrp_instance and it '
+                               'has no extra_vips' % inst['name'],
+                               'name it in the vrrp_instance of the services whose VIP it should carry, or remove it')
     incomplete = set(model.service_key(s[2]) for s in found if not s[3])
     origins = _vip_origins(svcs, insts)
     _check_vip_addresses(report, origins, hostvars, directors, real_servers, svcs)
@@ -718,7 +734,18 @@ def _check_groups(report, services, directors, real_servers):
 
 
 def _check_role_variables(report, hostvars, directors, real_servers):
-    """The roles' own variables the inventory sets (director_* on directors, real_server_* on real servers)."""
+    """The roles' own variables the inventory sets (director_* on directors, real_server_* on real servers),
+    and the host variables the model reads (lvs_address; the host name where it is the router_id)."""
+    for host in sorted(hostvars):
+        address = hostvars.get(host, {}).get('lvs_address')
+        if address is not None and not model._own_addresses({'lvs_address': address}):
+            report.problem(host, 'lvs_address', 'lvs_address %s is not an IP address' % model.grammar.describe(address),
+                           'set lvs_address in host_vars/%s to the address the cluster reaches it on, quoted' % host)
+    for host in directors:
+        if hostvars.get(host, {}).get('director_router_id') is None and not _is_token(host):
+            report.problem(host, 'director_router_id',
+                           'the host name %r is keepalived\'s router_id by default, and it is not one word of '
+                           'printable ASCII' % host, 'set director_router_id in host_vars/%s to one word' % host)
     for host in directors:
         for variable, reason in role_settings.problems(role_settings.DIRECTOR, 'director_', hostvars.get(host, {}),
                                                        ignore=role_settings.DIRECTOR_PREFLIGHT_ONLY):
@@ -729,6 +756,14 @@ def _check_role_variables(report, hostvars, directors, real_servers):
                                                        ignore=role_settings.REAL_SERVER_DERIVED):
             report.problem(host, variable, reason, 'correct %s in the host_vars or group_vars of %s '
                            '(ansible-doc -t role lvs.cluster.real_server lists every option)' % (variable, host))
+
+
+def _is_token(value):
+    try:
+        model.grammar.token(value)
+    except model.grammar.GrammarError:
+        return False
+    return True
 
 
 def _director_settings(hvars):
@@ -756,6 +791,25 @@ def _check_backup(report, names, directors):
                        'put at least two hosts in the %s group' % DIRECTORS)
 
 
+def _view(report, director, svcs, insts, hostvars, directors, settings):
+    """The director's view; an instance the model refuses there is reported and left out (with its
+    services), so that the rules over the view still see the rest."""
+    svcs, insts = list(svcs), list(insts)
+    for _attempt in range(len(insts) + 1):
+        try:
+            return model.director_view([s[1] for s in svcs], [i[1] for i in insts], director, directors, hostvars,
+                                       settings)
+        except model.ModelError as exc:
+            where = exc.where or director
+            report.problem(director, where, exc.reason or str(exc), _model_fix(where))
+            bad = [i for i in insts if where == 'lvs_vrrp_instances (%s)' % i[2]['name']]
+            if not bad:
+                return None
+            insts.remove(bad[0])
+            svcs = [s for s in svcs if s[2]['vrrp_instance'] != bad[0][2]['name']]
+    return None
+
+
 def _check_directors(report, svcs, insts, hostvars, directors, origins, settings, partial, incomplete):
     """The rules over each director's view (what its keepalived.conf holds); the views that built.
 
@@ -769,12 +823,8 @@ def _check_directors(report, svcs, insts, hostvars, directors, origins, settings
     for director in directors:
         hvars = hostvars.get(director, {})
         subnets = _subnets(report, director, hvars.get('director_subnets'))
-        try:
-            view = model.director_view([s[1] for s in svcs], [i[1] for i in insts], director, directors, hostvars,
-                                       settings.get(director, {}))
-        except model.ModelError as exc:
-            where = exc.where or director
-            report.problem(director, where, exc.reason or str(exc), _model_fix(where))
+        view = _view(report, director, svcs, insts, hostvars, directors, settings.get(director, {}))
+        if view is None:
             continue
         views.append(view)
         whole = dict(view, instances=[i for i in view['instances'] if i['name'] not in partial],
