@@ -441,6 +441,9 @@ def normalize_services(services, hostvars, instances=None):
         svc['persistence_granularity'] = None
         if raw.get('persistence_granularity') is not None:
             svc['persistence_granularity'] = _granularity(raw['persistence_granularity'], where)
+        if svc['port'] == 0 and svc['fwmark'] is None and svc['persistence_timeout'] is None:
+            _fail(where, 'port 0 (every port) needs persistence_timeout: IPVS takes a port-0 service only as a '
+                         'persistent one')
         svc['delay_loop'] = None if raw.get('delay_loop') is None else _range(raw['delay_loop'], where, 'delay_loop')
         for key in ('quorum', 'hysteresis'):
             svc[key] = None if raw.get(key) is None else _range(raw[key], where, key)

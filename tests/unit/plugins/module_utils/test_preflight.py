@@ -359,3 +359,19 @@ def test_a_bad_field_is_not_also_reported_through_the_rules_it_was_left_out_of()
     inst(data, 'VI_NAT').update(interface='eth 1')
     result = run(data)
     assert [p['variable'] for p in result['problems']] == ['lvs_vrrp_instances[1] (VI_NAT).interface']
+
+
+def test_docs_list_every_range_and_role_variable():
+    """docs/preflight.md names every numeric keyword the model ranges and every role variable it checks."""
+    from ansible_collections.lvs.cluster.plugins.module_utils import model, settings
+    with open(os.path.join(REPO, 'docs', 'preflight.md')) as handle:
+        text = handle.read()
+    names = set(k.replace('advert_int_v2', 'advert_int').replace('advert_int_v3', 'advert_int')
+                .replace('virtual_port', 'port').replace('threshold', 'uthreshold') for k in model.RANGES)
+    names |= set('director_' + k for k in settings.DIRECTOR if k not in ('packages', 'sysctl', 'fast_rerun', 'ipvsadm_purge',
+                                                                       'handover', 'health_check', 'vrrp_strict',
+                                                                       'vrrp_skip_check_adv_addr', 'smtp_alert',
+                                                                       'enable_script_security'))
+    names |= set('real_server_' + k for k in ('interface', 'rp_filter'))
+    missing = sorted(name for name in names if '`%s' % name not in text)
+    assert missing == [], missing
