@@ -132,3 +132,10 @@ def test_preflight_runs_under_limit(sandbox):
     assert 'problems in the inventory' in out
     assert out.count(']: FAILED!') == 1
     assert contacted == ''
+
+
+def test_site_with_an_inventory_without_hosts_stops_in_the_preflight(sandbox):
+    rc, out, contacted = sandbox('ansible-playbook', 'empty', os.path.join(REPO, 'playbooks', 'site.yml'))
+    assert rc == 2, out
+    assert 'lvs_directors: the group has no hosts' in out, out
+    assert contacted == ''
