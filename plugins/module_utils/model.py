@@ -617,6 +617,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
     settings = role_settings.normalize(role_settings.DIRECTOR, settings or {})
     if director not in hostvars:
         raise ModelError('director %s is not in the inventory' % director)
+    fields.text(director, 'lvs_directors', 'the director host name', grammar.token)
     directors = list(directors or [director])
     if director not in directors:
         directors.append(director)

@@ -742,10 +742,11 @@ def _check_role_variables(report, hostvars, directors, real_servers):
             report.problem(host, 'lvs_address', 'lvs_address %s is not an IP address' % model.grammar.describe(address),
                            'set lvs_address in host_vars/%s to the address the cluster reaches it on, quoted' % host)
     for host in directors:
-        if hostvars.get(host, {}).get('director_router_id') is None and not _is_token(host):
-            report.problem(host, 'director_router_id',
-                           'the host name %r is keepalived\'s router_id by default, and it is not one word of '
-                           'printable ASCII' % host, 'set director_router_id in host_vars/%s to one word' % host)
+        if not _is_token(host):
+            report.problem(host, DIRECTORS,
+                           'the host name %r is not one word of printable ASCII: it is written into keepalived.conf '
+                           '(a comment, and the router_id unless director_router_id is set)' % host,
+                           'name the director with letters, digits, "_", "." and "-" (its address goes in ansible_host)')
     for host in directors:
         for variable, reason in role_settings.problems(role_settings.DIRECTOR, 'director_', hostvars.get(host, {}),
                                                        ignore=role_settings.DIRECTOR_PREFLIGHT_ONLY):

@@ -153,6 +153,8 @@ BAD = [
     ('a typo in a role variable', [(DIRS, '', 'director_advert_intt: 1\n')], 'director_advert_intt'),
     ('a service without its vip', [(ALL, '    vip: 192.0.2.101\n', '')], 'lvs_virtual_services'),
     ('auth under VRRPv3', [(ALL, '    version: 2\n    auth_pass', '    auth_pass')], 'lvs_vrrp_instances'),
+    ('a director name with a brace', [(HOSTS, '        dir3: {ansible_host: 192.0.2.13}', '        "dir3}": {ansible_host: 192.0.2.13}'),
+                                      (ALL, 'master: dir2', 'master: dir1')], 'lvs_directors'),
     ('one director only', [(HOSTS, '        dir2: {ansible_host: 192.0.2.12}\n        dir3: {ansible_host: 192.0.2.13}\n', '')],
      'lvs_directors'),
 ]
