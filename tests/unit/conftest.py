@@ -50,11 +50,13 @@ def _provide_testing_helpers():
     sys.modules['ansible.module_utils.testing'] = testing
     import ansible.module_utils
     ansible.module_utils.testing = testing
-    if importlib.util.find_spec('ansible.module_utils._internal') is None:
+    if importlib.util.find_spec('ansible.module_utils._internal') is None:  # 2.17
         internal = types.ModuleType('ansible.module_utils._internal')
-        internal.is_controller = False
         sys.modules['ansible.module_utils._internal'] = internal
         ansible.module_utils._internal = internal
+    import ansible.module_utils._internal as internal  # 2.18 has the package, without is_controller
+    if not hasattr(internal, 'is_controller'):
+        internal.is_controller = False
 
 
 _provide_testing_helpers()
