@@ -10,7 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: converged
 short_description: Tell in one call whether a host already is what a role's tasks would make it
-version_added: 0.1.0
+version_added: 0.2.0
 author: lvs.cluster maintainers (!UNKNOWN)
 description:
   - Reads, never changes, everything a list of tasks would enforce on a host. That is installed
@@ -129,13 +129,15 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: The module only reads; it runs the same in check mode.
+    details: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
-    description: Nothing changes, so there is nothing to show; RV(differences) lists what differs.
+    details: Nothing changes, so there is nothing to show; RV(differences) lists what differs.
 notes:
   - The checksums are kept out of logs (no_log), as a file may hold VRRP passwords.
   - A host reported converged is one where the tasks the check stands for would each report

@@ -10,6 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: ipvsadm
 short_description: Declare IPVS virtual services and their real servers
+version_added: 0.1.0
 description:
   - Makes the kernel's IPVS table hold the virtual services and real servers listed in O(services).
   - Reads the table once with C(ipvsadm -Sn), computes the difference, and applies every change
@@ -36,12 +37,14 @@ author:
 requirements:
   - ipvsadm (the command) on the target
   - a kernel with IPVS support
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
-    description: Computes and returns the batch without applying it.
+    details: Computes and returns the batch without applying it.
     support: full
   diff_mode:
-    description: Returns the table before and after, in C(ipvsadm -S) form.
+    details: Returns the table before and after, in C(ipvsadm -S) form.
     support: full
 options:
   services:

@@ -10,6 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: ipvsadm_info
 short_description: Read the IPVS table, counters, timeouts and sync daemons
+version_added: 0.1.0
 description:
   - Returns the kernel's IPVS virtual services and real servers, read with C(ipvsadm -Sn),
     under the option names of M(lvs.cluster.ipvsadm), plus what O(gather) adds.
@@ -24,12 +25,14 @@ author:
 requirements:
   - ipvsadm (the command) on the target
   - a kernel with IPVS support
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
-    description: Reads the same in check mode.
+    details: Reads the same in check mode.
     support: full
   diff_mode:
-    description: Not applicable; nothing changes.
+    details: Not applicable; nothing changes.
     support: none
 options:
   gather:

@@ -10,6 +10,7 @@ DOCUMENTATION = r'''
 ---
 module: keepalived_status
 short_description: Report whether keepalived runs and the VRRP state of each instance
+version_added: 0.2.0
 description:
   - Reads the PID file of keepalived and the state files that the C(lvs-vrrp-notify) hook
     (installed and configured by the M(lvs.cluster.director) role) writes on every VRRP
@@ -19,12 +20,14 @@ description:
   - Changes nothing.
 author:
   - lvs.cluster maintainers (@lvs-cluster)
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
-    description: Reads the same in check mode.
+    details: Reads the same in check mode.
     support: full
   diff_mode:
-    description: Not applicable; nothing changes.
+    details: Not applicable; nothing changes.
     support: none
 options:
   state_dir:

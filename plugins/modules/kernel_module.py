@@ -40,13 +40,15 @@ options:
       - Give each role or purpose its own file; the module rewrites the whole file.
     type: str
     default: lvs-cluster
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Reports which modules would be loaded and whether the file would change.
+    details: Reports which modules would be loaded and whether the file would change.
   diff_mode:
     support: full
-    description: Shows the file before and after.
+    details: Shows the file before and after.
 notes:
   - Needs C(modprobe) (kmod) on the target only when a module is missing.
 '''

@@ -69,13 +69,15 @@ options:
         RV(missing) instead of failing the task.
     type: bool
     default: false
+extends_documentation_fragment:
+  - lvs.cluster.attributes
 attributes:
   check_mode:
     support: full
-    description: Reports what would change, including the runtime values RV(after) would show.
+    details: Reports what would change, including the runtime values RV(after) would show.
   diff_mode:
     support: full
-    description: Shows the file before and after, and the runtime values that change.
+    details: Shows the file before and after, and the runtime values that change.
 seealso:
   - name: sysctl.d(5)
     description: Configuration files read by systemd-sysctl at boot.
