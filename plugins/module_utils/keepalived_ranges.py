@@ -319,10 +319,12 @@ KEYWORDS = {
     'persistence_timeout': Number(1, _LVS_MAX_TIMEOUT, 0, '1..2678400'),
     'persistence_granularity': Format('an IPv4 netmask (255.255.255.0) or an IPv6 prefix length from 1 to 128',
                                       _granularity, convert=_granularity_text),
-    # quorum_handler: read_unsigned 1..UINT_MAX (else error, set to 1).
-    'quorum': Number(1, _UINT_MAX, 0, '1..4294967295 (else error, set to 1)'),
-    # hysteresis_handler: read_unsigned 0..UINT_MAX.
-    'hysteresis': Number(0, _UINT_MAX, 0, '0..4294967295'),
+    # quorum_handler: read_unsigned 1..UINT_MAX (else error, set to 1); check_data.c
+    # validate_check_config also reports a quorum above the sum of the real servers' weights.
+    'quorum': Number(1, _UINT_MAX, 0, '1..4294967295, at most the sum of weights (else error, reduced)'),
+    # hysteresis_handler: read_unsigned 0..UINT_MAX; check_data.c validate_check_config then
+    # reports a hysteresis >= quorum (quorum <= UINT_MAX), so at most UINT_MAX - 1.
+    'hysteresis': Number(0, _UINT_MAX - 1, 0, '0..4294967295, below quorum (else error, set to quorum - 1)'),
     # proto_handler: strcasecmp TCP, SCTP, UDP.
     'protocol': Choice(('TCP', 'UDP', 'SCTP'), nocase=True),
     # lbalgo_handler: lvs_schedulers[], exact case.
