@@ -95,9 +95,8 @@ def variables(inventory_hostname, overrides=None):
 
 
 def settings(variables_):
-    """``director_settings`` of vars/main.yml: the model's settings for this director."""
-    return {key: variables_['director_' + key]
-            for key in ('vrrp_version', 'advert_int', 'delay_loop', 'interface', 'vrrp_strict')}
+    """``director_settings`` of vars/main.yml evaluated with ``variables_``: the model's settings."""
+    return {key: _evaluate(value, variables_) for key, value in VARS['director_settings'].items()}
 
 
 def context(view, variables_):

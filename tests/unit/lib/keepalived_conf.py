@@ -225,46 +225,40 @@ def _n(*words, **kwargs):
     return Node([word(w) for w in words], kwargs.get('children'))
 
 
-def _bool(value):
-    if isinstance(value, str):
-        return value.lower() in ('yes', 'on', 'true', '1')
-    return bool(value)
-
-
-def _global_defs(v):
-    body = [_n('router_id', v['director_router_id'])]
-    if v['director_notification_emails']:
-        body.append(_n('notification_email', children=[_n(e) for e in sorted(v['director_notification_emails'])]))
-    if v['director_notification_email_from']:
-        body.append(_n('notification_email_from', v['director_notification_email_from']))
-    if v['director_smtp_server']:
-        body.append(_n('smtp_server', v['director_smtp_server']))
-        body.append(_n('smtp_connect_timeout', v['director_smtp_connect_timeout']))
-    if v['director_smtp_alert']:
+def _global_defs(s):
+    body = [_n('router_id', s['router_id'])]
+    if s['notification_emails']:
+        body.append(_n('notification_email', children=[_n(e) for e in sorted(s['notification_emails'])]))
+    if s['notification_email_from']:
+        body.append(_n('notification_email_from', s['notification_email_from']))
+    if s['smtp_server']:
+        body.append(_n('smtp_server', s['smtp_server']))
+        body.append(_n('smtp_connect_timeout', s['smtp_connect_timeout']))
+    if s['smtp_alert']:
         body.append(_n('smtp_alert'))
-    if v['director_vrrp_mcast_group4']:
-        body.append(_n('vrrp_mcast_group4', v['director_vrrp_mcast_group4']))
-    body.append(_n('vrrp_version', v['director_vrrp_version']))
-    if v['director_vrrp_strict']:
+    if s['vrrp_mcast_group4']:
+        body.append(_n('vrrp_mcast_group4', s['vrrp_mcast_group4']))
+    body.append(_n('vrrp_version', s['vrrp_version']))
+    if s['vrrp_strict']:
         body.append(_n('vrrp_strict'))
-    if v['director_vrrp_skip_check_adv_addr']:
+    if s['vrrp_skip_check_adv_addr']:
         body.append(_n('vrrp_skip_check_adv_addr'))
-    body.append(_n('vrrp_garp_master_delay', v['director_vrrp_garp_master_delay']))
-    body.append(_n('vrrp_garp_master_repeat', v['director_vrrp_garp_master_repeat']))
-    if v['director_vrrp_garp_master_refresh']:
-        body.append(_n('vrrp_garp_master_refresh', v['director_vrrp_garp_master_refresh']))
-    body.append(_n('vrrp_garp_lower_prio_repeat', v['director_vrrp_garp_lower_prio_repeat']))
-    body.append(_n('vrrp_garp_lower_prio_delay', v['director_vrrp_garp_lower_prio_delay']))
-    if v['director_enable_script_security']:
+    body.append(_n('vrrp_garp_master_delay', s['vrrp_garp_master_delay']))
+    body.append(_n('vrrp_garp_master_repeat', s['vrrp_garp_master_repeat']))
+    if s['vrrp_garp_master_refresh']:
+        body.append(_n('vrrp_garp_master_refresh', s['vrrp_garp_master_refresh']))
+    body.append(_n('vrrp_garp_lower_prio_repeat', s['vrrp_garp_lower_prio_repeat']))
+    body.append(_n('vrrp_garp_lower_prio_delay', s['vrrp_garp_lower_prio_delay']))
+    if s['enable_script_security']:
         body.append(_n('enable_script_security'))
-    body.append(_n('script_user', v['director_script_user']))
-    sync = v['director_lvs_sync_daemon']
+    body.append(_n('script_user', s['script_user']))
+    sync = s['lvs_sync_daemon']
     if sync:
         words = ['lvs_sync_daemon', sync['interface'], 'inst', sync['instance']]
         if 'id' in sync:
             words += ['id', sync['id']]
         body.append(_n(*words))
-    timeouts = v['director_lvs_timeouts']
+    timeouts = s['lvs_timeouts']
     if timeouts:
         words = ['lvs_timeouts']
         for key in ('tcp', 'tcpfin', 'udp'):
@@ -275,7 +269,7 @@ def _global_defs(v):
 
 
 def _vrrp_script(script):
-    body = [_n('script', script['script']), _n('interval', script.get('interval', 2))]
+    body = [_n('script', script['script']), _n('interval', script['interval'])]
     for key in ('timeout', 'weight', 'rise', 'fall'):
         if key in script:
             body.append(_n(key, script[key]))
@@ -313,11 +307,12 @@ def _instance(inst, v):
         body.append(_n('track_interface', children=[_n(x) for x in inst['track_interfaces']]))
     if inst['track_scripts']:
         body.append(_n('track_script', children=[_n(x) for x in inst['track_scripts']]))
-    if _bool(v['director_handover']):
+    s = v['director_view']['settings']
+    if s['handover']:
         files = [_n('lvs_handover')] + ([_n('lvs_pin')] if v['director_pinnable'] else [])
         body.append(_n('track_file', children=files))
-    if inst['state_hook'] and v['director_vrrp_state_dir']:
-        body.append(_n('notify', '%s/lvs-vrrp-notify %s' % (v['director_libexec_dir'], v['director_vrrp_state_dir'])))
+    if inst['state_hook'] and s['vrrp_state_dir']:
+        body.append(_n('notify', '%s/lvs-vrrp-notify %s' % (s['libexec_dir'], s['vrrp_state_dir'])))
     for key in ('notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'):
         if inst[key]:
             body.append(_n(key, inst[key]))
@@ -397,14 +392,16 @@ def _virtual_server(vs):
 
 
 def expected_tree(view, variables):
-    """The tree keepalived.conf must have for ``view`` (model.director_view) and the role's
-    ``variables`` (director_* after defaults and vars, as director_render.variables builds them)."""
-    v = variables
-    tree = [_global_defs(v)]
-    tree += [_vrrp_script(s) for s in sorted(v['director_vrrp_scripts'], key=lambda s: s['name'])]
-    if _bool(v['director_handover']) and view['instances']:
+    """The tree keepalived.conf must have for ``view`` (model.director_view; the role variables it
+    renders are ``view['settings']``) and ``variables`` (director_render.context: director_pinnable,
+    director_handover_pin_file)."""
+    v = dict(variables, director_view=view)
+    s = view['settings']
+    tree = [_global_defs(s)]
+    tree += [_vrrp_script(script) for script in s['vrrp_scripts']]
+    if s['handover'] and view['instances']:
         tree.append(_n('track_file', 'lvs_handover', children=[
-            _n('file', v['director_handover_file']), _n('weight', 0), _n('init_file', 0)]))
+            _n('file', s['handover_file']), _n('weight', 0), _n('init_file', 0)]))
         if v['director_pinnable']:
             tree.append(_n('track_file', 'lvs_pin', children=[
                 _n('file', v['director_handover_pin_file']), _n('weight', -253), _n('init_file', 0)]))

@@ -279,3 +279,21 @@ def test_whole_variables_of_any_type(services, instances):
     check_director(services, instances)
     check_real_server(services)
     check_preflight(services, instances)
+
+
+# Fields that hold a list or a mapping, each given a value of every other YAML type: the cases a
+# random budget meets rarely, checked one by one.
+CONTAINER_FIELDS = [f for f in FIELDS if f[1] in (
+    'sorry_server', 'checker', 'real_servers', 'real_servers.0', 'scheduler_flags', 'checker.urls',
+    'real_servers.0.checker', 'priorities', 'unicast_peers', 'track_interfaces', 'track_scripts',
+    'extra_vips', 'extra_vips.0')]
+WRONG_TYPES = [None, True, 0, -1, 1.5, 'text', [], [None], {}, {'x': None}, datetime.date(2024, 1, 1)]
+
+
+@pytest.mark.parametrize('field', CONTAINER_FIELDS, ids=['.'.join(f) for f in CONTAINER_FIELDS])
+def test_containers_of_every_type(field):
+    for value in WRONG_TYPES:
+        services, instances = inventory(field[0], field[1], value)
+        check_director(services, instances)
+        check_real_server(services)
+        check_preflight(services, instances)
