@@ -187,9 +187,9 @@ def director_variables(director):
 VARIABLES = {d: director_variables(d) for d in DIRECTORS}
 
 
-def check_director(services, instances, director='dir1'):
+def check_director(services, instances, director='dir1', variables=None):
     """director_view accepts and the rendered tree is the view's, or it raises ModelError."""
-    variables = VARIABLES[director]
+    variables = variables or VARIABLES[director]
     try:
         view = model.director_view(services, instances, director, DIRECTORS, HOSTVARS,
                                    director_render.settings(variables))
@@ -297,3 +297,36 @@ def test_containers_of_every_type(field):
         check_director(services, instances)
         check_real_server(services)
         check_preflight(services, instances)
+
+
+# The director role's own variables that reach keepalived.conf (through director_view.settings).
+ROLE_FIELDS = [
+    'director_router_id', 'director_notification_emails', 'director_notification_emails.0',
+    'director_notification_email_from', 'director_smtp_server', 'director_smtp_connect_timeout',
+    'director_script_user', 'director_vrrp_mcast_group4', 'director_vrrp_version', 'director_advert_int',
+    'director_delay_loop', 'director_vrrp_garp_master_delay', 'director_vrrp_garp_master_refresh',
+    'director_vrrp_scripts', 'director_vrrp_scripts.0', 'director_vrrp_scripts.0.name',
+    'director_vrrp_scripts.0.script', 'director_vrrp_scripts.0.interval', 'director_vrrp_scripts.0.weight',
+    'director_vrrp_scripts.0.user', 'director_lvs_sync_daemon', 'director_lvs_sync_daemon.interface',
+    'director_lvs_sync_daemon.instance', 'director_lvs_sync_daemon.id', 'director_lvs_timeouts',
+    'director_lvs_timeouts.tcp', 'director_handover', 'director_handover_file', 'director_libexec_dir',
+    'director_vrrp_state_dir', 'director_interface', 'director_vrrp_strict', 'director_enable_script_security',
+]
+
+
+def role_variables(field, value):
+    overrides = copy.deepcopy(dict(DIRECTOR_VARS, **HOSTVARS['dir1']))
+    overrides['director_lvs_sync_daemon'] = {'interface': 'eth0', 'instance': 'VI_1', 'id': 5}
+    overrides['director_lvs_timeouts'] = {'tcp': 900}
+    _put(overrides, field, value)
+    return director_render.variables('dir1', overrides)
+
+
+@BUDGET
+@given(field=st.sampled_from(ROLE_FIELDS), value=st.one_of(hostile_text, yaml_value))
+def test_role_variables_stay_in_their_place(field, value):
+    try:
+        variables = role_variables(field, value)
+    except Exception:   # a value Jinja itself cannot template (Ansible would fail the same way)
+        return
+    check_director([copy.deepcopy(SERVICE)], [copy.deepcopy(INSTANCE)], variables=variables)
