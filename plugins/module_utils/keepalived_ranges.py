@@ -42,6 +42,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import decimal
+import math
 import re
 
 # keepalived reads its configuration with fgets() into a MAXBUF (1024) buffer (lib/parser.c
@@ -148,7 +149,7 @@ def _decimal(value):
     if isinstance(value, int):
         return decimal.Decimal(int(value))
     if isinstance(value, float):
-        if value != value or value in (float('inf'), float('-inf')):
+        if math.isnan(value) or math.isinf(value):
             return None
         return decimal.Decimal(float.__repr__(value))
     if isinstance(value, str) and _NUMBER.match(value):
@@ -374,6 +375,7 @@ KEYWORDS = {
                             _hex_bytes(_HEX_MASK), '2.2.7: hex bytes with X, refused when the last byte is ff',
                             '2.3.3: hex bytes with X'),
 }
+
 
 def check(keyword, value):
     """``value`` as keepalived must read it for ``keyword``, or ValueError saying what it accepts."""
