@@ -29,7 +29,7 @@ import sys
 import jinja2
 import pytest
 
-hypothesis = pytest.importorskip('hypothesis')
+# hypothesis is a test requirement (tests/requirements.txt): missing, this module fails, not skips.
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 from ansible.plugins.filter.core import comment  # noqa: E402
