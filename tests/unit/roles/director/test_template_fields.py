@@ -500,6 +500,8 @@ def test_priorities(changes, d1, d2):
     ({'version': 2, 'auth_pass': 'pw', 'auth_type': 'AH'}, ['auth_type AH\n'], ['PASS']),
     ({'version': 3, 'auth_pass': 'pw'}, [], ['authentication', 'pw']),   # VRRPv3 has no authentication
     ({'garp_master_delay': 0, 'garp_master_refresh': 0}, ['garp_master_delay 0\n', 'garp_master_refresh 0\n'], []),
+    ({'garp_master_delay': 2}, ['    garp_master_delay 2\n'], ['garp_master_refresh']),
+    ({'garp_master_refresh': 9}, ['    garp_master_refresh 9\n'], ['garp_master_delay']),
     ({'unicast': True}, ['unicast_src_ip 10.0.0.11\n', 'unicast_peer {\n        10.0.0.12\n    }'], []),
     ({'unicast_peers': ['10.0.0.13', '10.0.0.12']},
      ['unicast_src_ip 10.0.0.11\n', 'unicast_peer {\n        10.0.0.12\n        10.0.0.13\n    }'], []),
@@ -518,12 +520,32 @@ def test_instance_keywords(changes, present, absent):
         assert fragment not in text, (fragment, text)
 
 
+@pytest.mark.parametrize('changes', [
+    {'notify_master': '', 'notify_backup': '', 'notify_fault': '', 'notify_stop': ''},
+    {'extra_vips': [{'address': '10.0.0.5', 'prefix': 24, 'dev': 'eth0', 'label': ''}]},
+    {'extra_vips': [{'address': '2001:db8::5', 'prefix': 64, 'dev': 'eth0', 'label': ''}]},   # excluded (IPv6)
+    {'version': 2, 'auth_pass': ''},
+])
+def test_empty_strings_are_unset_in_an_instance(changes):
+    """An inventory that blanks a setting (``notify_master: ""``) gets no keyword, not an empty one."""
+    text = block(conf([inst(**changes)]), 'vrrp_instance VI_1')
+    for word in ('notify_', 'label', 'authentication', '""'):
+        assert word not in text, text
+
+
+def test_unicast_on_a_lone_director():
+    """unicast: true with no other director has no peer: no unicast section at all."""
+    text = block(conf([inst(unicast=True)], directors=('d1',)), 'vrrp_instance VI_1')
+    assert 'unicast' not in text
+
+
 def test_sync_group():
     text = conf([inst(sync_group='G'), inst(name='VI_0', virtual_router_id=50, sync_group='G', interface='eth1'),
                  inst(name='VI_2', virtual_router_id=52, interface='eth2')],
                 [svc(vrrp_instance='VI_1')])
     assert block(text, 'vrrp_sync_group G') == 'vrrp_sync_group G {\n    group {\n        VI_0\n        VI_1\n    }\n}'
     assert text.count('vrrp_sync_group') == 1
+    assert '    init_file 0\n}\n\nvrrp_sync_group G {\n' in text
     # keepalived ignores weighted track files in sync groups: no pin then
     assert 'lvs_pin' not in text
     for name in ('VI_0', 'VI_1', 'VI_2'):
@@ -612,6 +634,22 @@ def test_virtual_server_keywords(changes, present, absent):
         assert fragment not in text, (fragment, text)
 
 
+def test_empty_strings_are_unset_in_a_service():
+    text = block(conf(services=[svc(quorum_up='', quorum_down='', virtualhost='',
+                                    real_servers=[{'address': '10.0.0.21', 'notify_up': '', 'notify_down': ''}])]),
+                 'virtual_server ')
+    for word in ('quorum', 'virtualhost', 'notify', '""'):
+        assert word not in text, text
+
+
+def test_no_delay_loop_when_director_delay_loop_is_null():
+    """director_delay_loop: null leaves keepalived's own default: no delay_loop line."""
+    text = block(conf(all_vars={'director_delay_loop': None}), 'virtual_server ')
+    assert 'delay_loop' not in text
+    assert 'delay_loop 4\n' in block(conf([INST], [svc(delay_loop=4)], all_vars={'director_delay_loop': None}),
+                                    'virtual_server ')
+
+
 def test_ipvsadm_managed_service_is_not_in_keepalived_conf():
     text = conf(services=[svc(), svc(name='static', port=81, managed_by='ipvsadm')])
     assert 'virtual_server 10.0.0.100 80 ' in text and '10.0.0.100 81' not in text and 'static' not in text
@@ -629,12 +667,14 @@ def dropin(instances=None, services=None, host='d1', extra=None):
 def test_handover_dropin():
     lib = '/usr/local/libexec/lvs-cluster/lvs-handover'
     text = dropin([inst(extra_vips=['2001:db8::5', '10.0.0.3'])])
-    assert text.startswith('#\n# Ansible managed\n#\n')
-    assert text.endswith('[Service]\n'
-                         'ExecStartPre=-%s hold /run/lvs-cluster/handover\n'
-                         'ExecStartPost=%s release /run/lvs-cluster/handover 30\n'
-                         'ExecStop=%s stop /run/lvs-cluster/handover 10 0.1 10.0.0.3 10.0.0.100 2001:db8::5\n'
-                         % (lib, lib, lib))
+    assert text == ('#\n# Ansible managed\n#\n'
+                    '# Drop-in of keepalived.service (lvs.cluster.director, director_handover): keepalived takes its\n'
+                    '# VIPs only once it has programmed IPVS, and hands them to a peer before it stops.\n'
+                    '[Service]\n'
+                    'ExecStartPre=-%s hold /run/lvs-cluster/handover\n'
+                    'ExecStartPost=%s release /run/lvs-cluster/handover 30\n'
+                    'ExecStop=%s stop /run/lvs-cluster/handover 10 0.1 10.0.0.3 10.0.0.100 2001:db8::5\n'
+                    % (lib, lib, lib))
 
 
 def test_handover_dropin_settings_and_no_instance():
