@@ -50,6 +50,11 @@ def preflight(hostvars, groups):
         keys = _HOST_KEYS + preflight_utils.HOST_KEYS
         if name in directors or name in real_servers:
             keys += (preflight_utils.SERVICES, preflight_utils.INSTANCES)
+        # the roles' own variables the inventory sets: director_* on directors, real_server_* on real servers
+        prefixes = tuple(prefix for prefix, group in (('director_', directors), ('real_server_', real_servers))
+                         if name in group)
+        if prefixes:
+            keys += tuple(key for key in hvars if isinstance(key, str) and key.startswith(prefixes) and key not in keys)
         values = dict((key, hvars.get(key)) for key in keys)
         compact[name] = dict((key, value) for key, value in values.items() if value is not None)
     try:

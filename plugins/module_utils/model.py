@@ -21,6 +21,11 @@ __metaclass__ = type
 import ipaddress
 import math
 
+from ansible_collections.lvs.cluster.plugins.module_utils import fields
+from ansible_collections.lvs.cluster.plugins.module_utils import grammar
+from ansible_collections.lvs.cluster.plugins.module_utils import settings as role_settings
+from ansible_collections.lvs.cluster.plugins.module_utils.fields import ModelError  # noqa: F401 (the model's error)
+
 
 SCHEDULERS = ('rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos')
 METHODS = ('DR', 'NAT', 'TUN')
@@ -36,87 +41,99 @@ WEIGHT_MAX = 65535
 
 # Defaults for a checker when neither the service nor the real server overrides them.
 # Tuned for a real server to leave the IPVS table within 2 s of failing (with delay_loop 0.5):
-# a refused or 1 s silent check, one retry half a second later.
+# a refused or 1 s silent check, one retry half a second later. An explicit null leaves the
+# keyword out, to keepalived's own default.
 CHECKER_DEFAULTS = {
     'connect_timeout': 1,
     'retry': 1,
     'delay_before_retry': 0.5,
 }
 
+# What each option of the inventory model may hold.
+SERVICE_KEYS = ('name', 'vip', 'port', 'fwmark', 'vips', 'protocol', 'scheduler', 'scheduler_flags', 'method',
+                'persistence_timeout', 'persistence_granularity', 'delay_loop', 'quorum', 'hysteresis',
+                'quorum_up', 'quorum_down', 'virtualhost', 'alpha', 'omega', 'ha_suspend', 'inhibit_on_failure',
+                'managed_by', 'vrrp_instance', 'sorry_server', 'checker', 'real_servers')
+REAL_SERVER_KEYS = ('host', 'address', 'port', 'weight', 'checker', 'inhibit_on_failure', 'notify_up',
+                    'notify_down', 'uthreshold', 'lthreshold')
+SORRY_KEYS = ('address', 'host', 'port', 'method', 'inhibit')
+INSTANCE_KEYS = ('name', 'interface', 'virtual_router_id', 'master', 'priorities', 'advert_int', 'version',
+                 'nopreempt', 'preempt_delay', 'auth_type', 'auth_pass', 'unicast', 'unicast_peers',
+                 'track_interfaces', 'track_scripts', 'notify_master', 'notify_backup', 'notify_fault',
+                 'notify_stop', 'notify', 'sync_group', 'extra_vips', 'garp_master_delay', 'garp_master_refresh')
+EXTRA_VIP_KEYS = ('address', 'prefix', 'dev', 'label')
+URL_KEYS = ('path', 'status_code', 'digest', 'virtualhost')
+CHECKER_KEYS = set(CHECKER_COMMON) | {'type', 'nb_get_retry', 'urls', 'http_protocol', 'fast_recovery', 'enable_sni',
+                                      'misc_path', 'misc_timeout', 'misc_dynamic', 'user', 'dns_type', 'dns_name',
+                                      'helo_name', 'payload', 'require_reply'} | set(URL_KEYS)
 
-class ModelError(ValueError):
-    """Bad inventory data; the message names what to fix.
+# The numeric keywords of keepalived.conf the model renders: (low, high, whole number).
+RANGES = {
+    'virtual_router_id': (1, 255, True),
+    'priority': (1, 255, True),
+    'advert_int_v2': (1, 255, True),
+    'advert_int_v3': (0.01, 40.95, False),
+    'preempt_delay': (0, 1000, True),
+    'garp_master_delay': (0, 3600, True),
+    'garp_master_refresh': (0, 3600, True),
+    'port': (1, 65535, True),
+    'virtual_port': (0, 65535, True),
+    'fwmark': (1, 2 ** 32 - 1, True),
+    'weight': (0, WEIGHT_MAX, True),
+    'threshold': (0, 65535, True),
+    'persistence_timeout': (1, 2 ** 31 - 1, True),
+    'delay_loop': (0.001, 86400, False),
+    'quorum': (1, 65535, True),
+    'hysteresis': (0, 65535, True),
+    'connect_timeout': (0.001, 86400, False),
+    'retry': (0, 65535, True),
+    'delay_before_retry': (0, 86400, False),
+    'warmup': (0, 86400, False),
+    'misc_timeout': (1, 86400, True),
+    'status_code': (100, 599, True),
+}
 
-    Raised by :func:`_fail`, it also carries the two parts of its message: ``where`` (the
-    service, instance or host) and ``reason`` (what is wrong), for the preflight's report.
-    """
-    where = None
-    reason = None
+
+def _range(value, where, field, key=None):
+    low, high, whole = RANGES[key or field]
+    return fields.number(value, where, field, low, high, whole)
 
 
 def _fail(where, msg):
-    error = ModelError('%s: %s' % (where, msg))
-    error.where = where
-    error.reason = msg
-    raise error
+    fields.fail(where, msg)
 
 
 def _ip(value, where, field):
-    try:
-        return ipaddress.ip_address(str(value).strip('[]'))
-    except ValueError:
-        _fail(where, '%s %r is not an IP address' % (field, value))
-
-
-def _number(value, where, field, low, high, convert, what):
-    """``value`` as ``convert`` makes it (ValueError or TypeError for a bad one), within low..high;
-    ``what`` names the kind of number in the message. A boolean is never a number here."""
-    if isinstance(value, bool):
-        _fail(where, '%s must be %s, got %r' % (field, what, value))
-    try:
-        number = convert(value)
-    except (TypeError, ValueError):
-        _fail(where, '%s must be %s, got %r' % (field, what, value))
-    if not low <= number <= high:
-        _fail(where, '%s %s is out of range %s..%s' % (field, number, low, high))
-    return number
-
-
-def _whole(value):
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(value)
-    return int(value)
-
-
-def _fractional(value):
-    # an integral value comes back as an int, so that 1.0 renders as 1
-    number = float(value)
-    return int(number) if number.is_integer() else number
+    return fields.ip(value, where, field)
 
 
 def _int(value, where, field, low, high):
-    return _number(value, where, field, low, high, _whole, 'an integer')
+    return fields.integer(value, where, field, low, high)
 
 
 def _seconds(value, where, field, low, high):
-    """A number of seconds, fractions allowed (keepalived's timers count microseconds)."""
-    return _number(value, where, field, low, high, _fractional, 'a number of seconds')
+    return fields.seconds(value, where, field, low, high)
 
 
 def _choice(value, choices, where, field, upper=False):
-    text = str(value)
-    text = text.upper() if upper else text.lower()
-    if text not in choices:
-        _fail(where, '%s %r is not one of %s' % (field, value, ', '.join(choices)))
-    return text
+    return fields.choice(value, choices, where, field, upper)
+
+
+def _text(raw, key, where, rule, field=None):
+    """``raw[key]`` through ``rule`` (a grammar validator); None when absent or null."""
+    value = raw.get(key)
+    return None if value is None else fields.text(value, where, field or key, rule)
 
 
 def _own_addresses(hvars):
     """The valid IP addresses among a host's ``lvs_address`` and ``ansible_host``, in that order."""
     found = []
     for var in ('lvs_address', 'ansible_host'):
+        value = hvars.get(var)
+        if not isinstance(value, str):
+            continue
         try:
-            found.append(str(ipaddress.ip_address(str(hvars.get(var)))))
+            found.append(str(ipaddress.ip_address(value)))
         except ValueError:
             continue
     return found
@@ -124,22 +141,70 @@ def _own_addresses(hvars):
 
 def host_address(name, hostvars, where):
     """Address of an inventory host: ``lvs_address``, else an IP ``ansible_host``."""
-    if name not in hostvars:
-        _fail(where, 'host %r is not in the inventory (add it, or give "address:" instead of "host:")' % name)
+    if not isinstance(name, str) or name not in hostvars:
+        _fail(where, 'host %s is not in the inventory (add it, or give "address:" instead of "host:")'
+              % grammar.describe(name))
     hvars = hostvars[name]
     for var in ('lvs_address', 'ansible_host'):
         value = hvars.get(var)
         if value:
             try:
-                return str(ipaddress.ip_address(str(value)))
+                if not isinstance(value, str):
+                    raise ValueError(value)
+                return str(ipaddress.ip_address(value))
             except ValueError:
                 if var == 'lvs_address':
-                    _fail(where, 'host %s: lvs_address %r is not an IP address' % (name, value))
+                    _fail(where, 'host %s: lvs_address %s is not an IP address (a quoted string)'
+                          % (name, grammar.describe(value)))
     _fail(where, 'host %s has no address: set lvs_address (or an IP ansible_host) in its host_vars' % name)
 
 
 def _service_where(index, svc):
-    return 'lvs_virtual_services[%d] (%s)' % (index, svc.get('name', 'unnamed') if isinstance(svc, dict) else '?')
+    name = svc.get('name') if isinstance(svc, dict) else None
+    return 'lvs_virtual_services[%d] (%s)' % (index, name if isinstance(name, str) and grammar_ok(name) else 'unnamed')
+
+
+def grammar_ok(value):
+    """Whether ``value`` is a valid name (for labels in messages only)."""
+    try:
+        grammar.name(value)
+    except grammar.GrammarError:
+        return False
+    return True
+
+
+def _status_codes(value, where):
+    """HTTP status codes: one code or a list of codes, 100..599 each."""
+    codes = value if isinstance(value, list) else [value]
+    if not codes:
+        _fail(where, 'checker status_code must be a code or a list of codes, got an empty list')
+    return ' '.join(str(_range(code, where, 'checker status_code', 'status_code')) for code in codes)
+
+
+def _url(url, where):
+    fields.mapping(url, where, 'each checker urls entry')
+    fields.known_keys(url, URL_KEYS, where, 'checker url')
+    norm = {'path': '/' if url.get('path') is None else fields.text(url['path'], where, 'checker path', grammar.token)}
+    status = url.get('status_code')
+    if status is None and not url.get('digest'):
+        status = 200
+    if status is not None:
+        norm['status_code'] = _status_codes(status, where)
+    if url.get('digest') is not None:
+        digest = fields.text(url['digest'], where, 'checker digest', grammar.token).lower()
+        if len(digest) != 32 or any(c not in '0123456789abcdef' for c in digest):
+            _fail(where, 'checker digest %r is not an MD5 digest (32 hexadecimal digits, genhash prints it)' % digest)
+        norm['digest'] = digest
+    if url.get('virtualhost') is not None:
+        norm['virtualhost'] = fields.text(url['virtualhost'], where, 'checker virtualhost', grammar.hostname)
+    return norm
+
+
+def _checker_number(key, value, where):
+    field = 'checker ' + key
+    if key in ('connect_port', 'bind_port'):
+        return _range(value, where, field, 'port')
+    return _range(value, where, field, key)
 
 
 def normalize_checker(raw, where):
@@ -149,28 +214,27 @@ def normalize_checker(raw, where):
     if isinstance(raw, str):
         raw = {'type': raw}
     if not isinstance(raw, dict):
-        _fail(where, 'checker must be a mapping with a "type"')
+        _fail(where, 'checker must be a mapping with a "type", got %s' % grammar.describe(raw))
     ctype = _choice(raw.get('type', 'TCP_CHECK'), CHECKER_TYPES, where, 'checker type', upper=True)
     if ctype == 'NONE':
         return None
-    if 'nb_get_retry' in raw:
+    unknown = sorted(str(k) for k in raw if k not in CHECKER_KEYS)
+    if unknown:
+        _fail(where, 'unknown checker option(s) %s' % ', '.join(unknown))
+    if raw.get('nb_get_retry') is not None:
         # keepalived 1.x's name, still in most recipes; keepalived 2.x calls it retry: render that
         if raw.get('retry') is not None and raw['retry'] != raw['nb_get_retry']:
             _fail(where, 'checker sets both nb_get_retry (%s) and retry (%s): keep "retry", nb_get_retry is '
                   'its deprecated keepalived 1.x name' % (raw['nb_get_retry'], raw['retry']))
         raw = dict(raw)
-        raw['retry'] = raw.pop('nb_get_retry')
-    known = set(CHECKER_COMMON) | {'type', 'path', 'status_code', 'digest', 'virtualhost', 'urls',
-                                   'http_protocol', 'fast_recovery', 'enable_sni', 'misc_path',
-                                   'misc_timeout', 'misc_dynamic', 'user', 'dns_type', 'dns_name',
-                                   'helo_name', 'payload', 'require_reply'}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        _fail(where, 'unknown checker option(s) %s' % ', '.join(unknown))
-    merged = dict(CHECKER_DEFAULTS)
-    if ctype == 'MISC_CHECK':
-        merged = {}
-    merged.update({k: v for k, v in raw.items() if v is not None})
+        raw['retry'] = raw['nb_get_retry']
+    raw = dict((k, v) for k, v in raw.items() if k != 'nb_get_retry')
+    merged = {} if ctype == 'MISC_CHECK' else dict(CHECKER_DEFAULTS)
+    for key, value in raw.items():
+        if value is None:
+            merged.pop(key, None)  # null: keepalived's own default
+        else:
+            merged[key] = value
     options = []
     if ctype != 'MISC_CHECK':
         for key in CHECKER_COMMON:
@@ -179,77 +243,72 @@ def normalize_checker(raw, where):
             value = merged[key]
             if key in ('connect_ip', 'bindto'):
                 value = str(_ip(value, where, 'checker ' + key))
-            elif key in ('connect_port', 'bind_port'):
-                value = _int(value, where, 'checker ' + key, 1, 65535)
             elif key in ('alpha', 'log_all_failures'):
-                value = 'yes' if value else 'no'
+                value = 'yes' if fields.boolean(value, where, 'checker ' + key) else 'no'
+            else:
+                value = _checker_number(key, value, where)
             options.append((key, value))
     checker = {'type': ctype, 'options': options, 'urls': [], 'extra': []}
     if ctype in ('HTTP_GET', 'SSL_GET'):
-        urls = merged.get('urls') or [{k: merged[k] for k in ('path', 'status_code', 'digest', 'virtualhost')
-                                       if k in merged}]
-        for url in urls:
-            if 'path' not in url:
-                url = dict(url, path='/')
-            status = url.get('status_code')
-            if status is None and not url.get('digest'):
-                status = 200
-            if isinstance(status, (list, tuple)):
-                status = ' '.join(str(s) for s in status)
-            norm = {'path': str(url['path'])}
-            if status is not None:
-                norm['status_code'] = str(status)
-            if url.get('digest'):
-                norm['digest'] = str(url['digest']).lower()
-            if url.get('virtualhost'):
-                norm['virtualhost'] = str(url['virtualhost'])
-            checker['urls'].append(norm)
-        if merged.get('http_protocol'):
-            checker['extra'].append(('http_protocol', str(merged['http_protocol'])))
-        if merged.get('fast_recovery'):
+        urls = fields.listing(merged.get('urls'), where, 'checker urls') or \
+            [dict((k, merged[k]) for k in URL_KEYS if k in merged)]
+        checker['urls'] = [_url(url, where) for url in urls]
+        if merged.get('http_protocol') is not None:
+            checker['extra'].append(('http_protocol', _choice(merged['http_protocol'], ('1.0', '1.1', '1.0C', '1.0c'),
+                                                              where, 'checker http_protocol')))
+        if fields.flag(merged, 'fast_recovery', where):
             checker['extra'].append(('fast_recovery', 'yes'))
-        if ctype == 'SSL_GET' and merged.get('enable_sni'):
+        if ctype == 'SSL_GET' and fields.flag(merged, 'enable_sni', where):
             checker['extra'].append(('enable_sni', None))
     elif ctype == 'MISC_CHECK':
         if not merged.get('misc_path'):
             _fail(where, 'MISC_CHECK needs misc_path (the script to run on the director)')
-        checker['extra'].append(('misc_path', '"%s"' % str(merged['misc_path']).replace('"', '\\"')))
+        checker['extra'].append(('misc_path', '"%s"' % fields.text(merged['misc_path'], where, 'misc_path', grammar.quoted)))
         if 'misc_timeout' in merged:
-            checker['extra'].append(('misc_timeout', _int(merged['misc_timeout'], where, 'misc_timeout', 1, 86400)))
-        if merged.get('misc_dynamic'):
+            checker['extra'].append(('misc_timeout', _range(merged['misc_timeout'], where, 'misc_timeout')))
+        if fields.flag(merged, 'misc_dynamic', where):
             checker['extra'].append(('misc_dynamic', None))
-        if merged.get('user'):
-            checker['extra'].append(('user', str(merged['user'])))
+        if merged.get('user') is not None:
+            checker['extra'].append(('user', fields.text(merged['user'], where, 'checker user', grammar.name)))
         for key in ('retry', 'delay_before_retry', 'warmup', 'delay_loop'):
             if key in merged:
-                checker['options'].append((key, merged[key]))
+                checker['options'].append((key, _checker_number(key, merged[key], where)))
     elif ctype == 'DNS_CHECK':
-        if merged.get('dns_type'):
+        if merged.get('dns_type') is not None:
             checker['extra'].append(('type', _choice(merged['dns_type'], DNS_TYPES, where, 'dns_type', upper=True)))
-        if merged.get('dns_name'):
-            checker['extra'].append(('name', str(merged['dns_name'])))
+        if merged.get('dns_name') is not None:
+            checker['extra'].append(('name', fields.text(merged['dns_name'], where, 'dns_name', grammar.hostname)))
     elif ctype == 'SMTP_CHECK':
-        if merged.get('helo_name'):
-            checker['extra'].append(('helo_name', str(merged['helo_name'])))
+        if merged.get('helo_name') is not None:
+            checker['extra'].append(('helo_name', fields.text(merged['helo_name'], where, 'helo_name', grammar.hostname)))
     elif ctype == 'UDP_CHECK':
-        if merged.get('payload'):
-            checker['extra'].append(('payload', str(merged['payload'])))
-        if merged.get('require_reply') is True:
+        if merged.get('payload') is not None:
+            checker['extra'].append(('payload', _hex(merged['payload'], where, 'payload')))
+        reply = merged.get('require_reply')
+        if reply is True:
             checker['extra'].append(('require_reply', None))
-        elif merged.get('require_reply'):
-            checker['extra'].append(('require_reply', str(merged['require_reply'])))
+        elif reply is not None and reply is not False:
+            checker['extra'].append(('require_reply', _hex(reply, where, 'require_reply')))
     return checker
+
+
+def _hex(value, where, field):
+    value = fields.text(value, where, 'checker ' + field, grammar.token)
+    if len(value) % 2 or any(c not in '0123456789abcdefABCDEF' for c in value):
+        _fail(where, 'checker %s %r must be hexadecimal bytes (an even number of 0-9a-f digits)' % (field, value))
+    return value
 
 
 def _real_server(raw, svc, where, hostvars):
     if not isinstance(raw, dict):
-        _fail(where, 'each real server must be a mapping with "host" or "address"')
-    if raw.get('host') and raw.get('address'):
+        _fail(where, 'each real server must be a mapping with "host" or "address", got %s' % grammar.describe(raw))
+    fields.known_keys(raw, REAL_SERVER_KEYS, where, 'real server')
+    if raw.get('host') is not None and raw.get('address') is not None:
         _fail(where, 'real server gives both host %r and address %r: give one' % (raw['host'], raw['address']))
-    if raw.get('host'):
-        address = host_address(str(raw['host']), hostvars, where)
-        host = str(raw['host'])
-    elif raw.get('address'):
+    if raw.get('host') is not None:
+        host = fields.text(raw['host'], where, 'real server host', grammar.token)
+        address = host_address(host, hostvars, where)
+    elif raw.get('address') is not None:
         address = str(_ip(raw['address'], where, 'real server address'))
         host = None
         for name in hostvars:
@@ -258,10 +317,10 @@ def _real_server(raw, svc, where, hostvars):
                 break
     else:
         _fail(where, 'real server needs "host" (inventory name) or "address"')
-    rwhere = '%s real server %s' % (where, raw.get('host') or address)
+    rwhere = '%s real server %s' % (where, host or address)
     port = raw.get('port', svc['port'])
-    port = 0 if svc.get('fwmark') else _int(port, rwhere, 'port', 1, 65535)
-    weight = _int(raw.get('weight', 1), rwhere, 'weight', 0, WEIGHT_MAX)
+    port = 0 if svc.get('fwmark') else _range(port, rwhere, 'port')
+    weight = _range(raw.get('weight', 1), rwhere, 'weight')
     checker = svc['checker']
     if 'checker' in raw:
         checker = normalize_checker(raw['checker'], rwhere)
@@ -271,16 +330,63 @@ def _real_server(raw, svc, where, hostvars):
         'port': port,
         'weight': weight,
         'checker': checker,
-        'inhibit_on_failure': bool(raw.get('inhibit_on_failure', svc['inhibit_on_failure'])),
-        'notify_up': raw.get('notify_up'),
-        'notify_down': raw.get('notify_down'),
-        'uthreshold': raw.get('uthreshold'),
-        'lthreshold': raw.get('lthreshold'),
+        'inhibit_on_failure': fields.flag(raw, 'inhibit_on_failure', rwhere, svc['inhibit_on_failure']),
+        'notify_up': _text(raw, 'notify_up', rwhere, grammar.quoted),
+        'notify_down': _text(raw, 'notify_down', rwhere, grammar.quoted),
+        'uthreshold': None,
+        'lthreshold': None,
     }
     for key in ('uthreshold', 'lthreshold'):
-        if rs[key] is not None:
-            rs[key] = _int(rs[key], rwhere, key, 0, 2 ** 31 - 1)
+        if raw.get(key) is not None:
+            rs[key] = _range(raw[key], rwhere, key, 'threshold')
+    if rs['uthreshold'] is not None and rs['lthreshold'] is not None and rs['lthreshold'] > rs['uthreshold']:
+        _fail(rwhere, 'lthreshold %d is above uthreshold %d' % (rs['lthreshold'], rs['uthreshold']))
     return rs
+
+
+def _vip(value, where):
+    """A service VIP: ADDRESS, or ADDRESS/PREFIX (the prefix it gets on the director's interface)."""
+    if not isinstance(value, str) or not value:
+        _fail(where, 'vip must be an IP address (a string), got %s' % grammar.describe(value))
+    address, _sep, prefix = value.partition('/')
+    addr = _ip(address, where, 'vip')
+    if not _sep:
+        return str(addr), None
+    if not prefix.isdigit():
+        _fail(where, 'vip %r: the prefix after "/" must be a number' % value)
+    return str(addr), _int(int(prefix), where, 'vip prefix', 1, 32 if addr.version == 4 else 128)
+
+
+def _granularity(value, where):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        _fail(where, 'persistence_granularity must be a netmask (255.255.255.0) or a prefix length, got %s'
+              % grammar.describe(value))
+    gran = str(value)
+    try:
+        if '.' in gran:
+            ipaddress.ip_network('0.0.0.0/%s' % gran)
+        elif not gran.isdigit() or not 1 <= int(gran) <= 128:
+            raise ValueError(gran)
+    except ValueError:
+        _fail(where, 'persistence_granularity %r is not a netmask' % gran)
+    return gran
+
+
+def _sorry_server(sorry, svc, where, hostvars):
+    fields.mapping(sorry, where, 'sorry_server')
+    fields.known_keys(sorry, SORRY_KEYS, where, 'sorry_server')
+    if sorry.get('host') is not None:
+        saddr = host_address(fields.text(sorry['host'], where, 'sorry_server host', grammar.token), hostvars,
+                             where + ' sorry_server')
+    else:
+        saddr = str(_ip(sorry.get('address'), where, 'sorry_server address'))
+    return {
+        'address': saddr,
+        'port': 0 if svc['fwmark'] else _range(sorry.get('port', svc['port']), where, 'sorry_server port', 'port'),
+        'method': _choice(sorry['method'], METHODS, where, 'sorry_server method', upper=True)
+        if sorry.get('method') is not None else None,
+        'inhibit': fields.flag(sorry, 'inhibit', where),
+    }
 
 
 def normalize_services(services, hostvars, instances=None):
@@ -288,37 +394,38 @@ def normalize_services(services, hostvars, instances=None):
     if services is None:
         return []
     if not isinstance(services, list):
-        raise ModelError('lvs_virtual_services must be a list of virtual services')
+        _fail('lvs_virtual_services', 'must be a list of virtual services, got %s' % grammar.describe(services))
     instance_names = [i['name'] for i in (instances or [])]
     seen = {}
     result = []
     for index, raw in enumerate(services):
         where = _service_where(index, raw)
         if not isinstance(raw, dict):
-            _fail(where, 'each virtual service must be a mapping')
-        if not raw.get('name'):
+            _fail(where, 'each virtual service must be a mapping, got %s' % grammar.describe(raw))
+        fields.known_keys(raw, SERVICE_KEYS, where, 'virtual service')
+        if raw.get('name') is None or raw.get('name') == '':
             _fail(where, 'every virtual service needs a "name"')
-        svc = {'name': str(raw['name'])}
+        svc = {'name': fields.text(raw['name'], where, 'name', grammar.name), 'vip_prefix': None}
         if raw.get('fwmark') is not None:
-            if raw.get('vip'):
+            if raw.get('vip') is not None:
                 _fail(where, 'give either vip or fwmark, not both (list the marked addresses in "vips")')
-            svc['fwmark'] = _int(raw['fwmark'], where, 'fwmark', 1, 2 ** 32 - 1)
-            svc['vips'] = sorted({str(_ip(v, where, 'vips entry')) for v in raw.get('vips') or []},
+            svc['fwmark'] = _range(raw['fwmark'], where, 'fwmark')
+            svc['vips'] = sorted({str(_ip(v, where, 'vips entry')) for v in fields.listing(raw.get('vips'), where, 'vips')},
                                  key=_addr_key)
             svc['vip'] = None
             svc['port'] = 0
             key = ('fwmark', svc['fwmark'])
         else:
-            if not raw.get('vip'):
+            if raw.get('vip') is None or raw.get('vip') == '':
                 _fail(where, 'needs "vip" (or "fwmark")')
-            vip = str(_ip(raw['vip'], where, 'vip'))
+            vip, svc['vip_prefix'] = _vip(raw['vip'], where)
             svc['vip'] = vip
             svc['vips'] = [vip]
             svc['fwmark'] = None
             if raw.get('port') is None:
                 _fail(where, 'needs "port" (the virtual port)')
-            svc['port'] = _int(raw['port'], where, 'port', 0, 65535)
-            key = (vip, str(raw.get('protocol', 'TCP')).upper(), svc['port'])
+            svc['port'] = _range(raw['port'], where, 'port', 'virtual_port')
+            key = (vip, _choice(raw.get('protocol', 'TCP'), PROTOCOLS, where, 'protocol', upper=True), svc['port'])
         if key in seen:
             _fail(where, 'duplicates virtual service %s (%s)' % (seen[key], ' '.join(str(k) for k in key)))
         seen[key] = svc['name']
@@ -326,45 +433,31 @@ def normalize_services(services, hostvars, instances=None):
         svc['protocol'] = _choice(raw.get('protocol', 'TCP'), PROTOCOLS, where, 'protocol', upper=True)
         svc['scheduler'] = _choice(raw.get('scheduler', 'wlc'), SCHEDULERS, where, 'scheduler')
         svc['method'] = _choice(raw.get('method', 'DR'), METHODS, where, 'method', upper=True)
-        flags = raw.get('scheduler_flags') or []
+        flags = fields.listing(raw.get('scheduler_flags'), where, 'scheduler_flags')
         svc['scheduler_flags'] = sorted({_choice(f, SCHEDULER_FLAGS, where, 'scheduler_flags entry') for f in flags})
         svc['persistence_timeout'] = None
         if raw.get('persistence_timeout') is not None:
-            svc['persistence_timeout'] = _int(raw['persistence_timeout'], where, 'persistence_timeout', 1, 2 ** 31 - 1)
+            svc['persistence_timeout'] = _range(raw['persistence_timeout'], where, 'persistence_timeout')
         svc['persistence_granularity'] = None
-        if raw.get('persistence_granularity'):
-            gran = str(raw['persistence_granularity'])
-            try:
-                ipaddress.ip_network('0.0.0.0/%s' % gran) if '.' in gran else int(gran)
-            except ValueError:
-                _fail(where, 'persistence_granularity %r is not a netmask' % gran)
-            svc['persistence_granularity'] = gran
-        svc['delay_loop'] = None if raw.get('delay_loop') is None else _seconds(raw['delay_loop'], where, 'delay_loop', 0.001, 86400)
+        if raw.get('persistence_granularity') is not None:
+            svc['persistence_granularity'] = _granularity(raw['persistence_granularity'], where)
+        if svc['port'] == 0 and svc['fwmark'] is None and svc['persistence_timeout'] is None:
+            _fail(where, 'port 0 (every port) needs persistence_timeout: IPVS takes a port-0 service only as a '
+                         'persistent one')
+        svc['delay_loop'] = None if raw.get('delay_loop') is None else _range(raw['delay_loop'], where, 'delay_loop')
         for key in ('quorum', 'hysteresis'):
-            svc[key] = None if raw.get(key) is None else _int(raw[key], where, key, 0, 86400)
-        for key in ('quorum_up', 'quorum_down', 'virtualhost'):
-            svc[key] = raw.get(key)
+            svc[key] = None if raw.get(key) is None else _range(raw[key], where, key)
+        for key in ('quorum_up', 'quorum_down'):
+            svc[key] = _text(raw, key, where, grammar.quoted)
+        svc['virtualhost'] = _text(raw, 'virtualhost', where, grammar.hostname)
         for key in ('alpha', 'omega', 'ha_suspend', 'inhibit_on_failure'):
-            svc[key] = bool(raw.get(key, False))
+            svc[key] = fields.flag(raw, key, where)
         svc['managed_by'] = _choice(raw.get('managed_by', 'keepalived'), ('keepalived', 'ipvsadm'), where, 'managed_by')
         svc['sorry_server'] = None
-        if raw.get('sorry_server'):
-            sorry = raw['sorry_server']
-            if not isinstance(sorry, dict):
-                _fail(where, 'sorry_server must be a mapping {address, port, method}')
-            if sorry.get('host'):
-                saddr = host_address(str(sorry['host']), hostvars, where + ' sorry_server')
-            else:
-                saddr = str(_ip(sorry.get('address'), where, 'sorry_server address'))
-            svc['sorry_server'] = {
-                'address': saddr,
-                'port': 0 if svc['fwmark'] else _int(sorry.get('port', svc['port']), where, 'sorry_server port', 1, 65535),
-                'method': _choice(sorry['method'], METHODS, where, 'sorry_server method', upper=True)
-                if sorry.get('method') else None,
-                'inhibit': bool(sorry.get('inhibit', False)),
-            }
+        if raw.get('sorry_server') is not None:
+            svc['sorry_server'] = _sorry_server(raw['sorry_server'], svc, where, hostvars)
         svc['checker'] = normalize_checker(raw.get('checker', {'type': 'TCP_CHECK'}), where)
-        vrrp_instance = raw.get('vrrp_instance')
+        vrrp_instance = _text(raw, 'vrrp_instance', where, grammar.name)
         if vrrp_instance is None and len(instance_names) == 1:
             vrrp_instance = instance_names[0]
         if instances is not None and vrrp_instance is not None and vrrp_instance not in instance_names:
@@ -373,9 +466,9 @@ def normalize_services(services, hostvars, instances=None):
         if instances is not None and vrrp_instance is None and svc['vips'] and instance_names:
             _fail(where, 'several VRRP instances exist: name the one that carries this VIP in "vrrp_instance"')
         svc['vrrp_instance'] = vrrp_instance
-        reals = raw.get('real_servers') or []
-        if not isinstance(reals, list):
-            _fail(where, 'real_servers must be a list')
+        reals = fields.listing(raw.get('real_servers'), where, 'real_servers')
+        if not reals and svc['sorry_server'] is None:
+            _fail(where, 'has no real servers: list them in "real_servers" (or give a sorry_server)')
         svc['real_servers'] = []
         rkeys = set()
         for rraw in reals:
@@ -412,77 +505,105 @@ def service_key(svc):
     return '%s:%s:%d' % (svc['protocol'].lower(), vip, svc['port'])
 
 
+def _extra_vip(item, where):
+    if not isinstance(item, dict):
+        vip, prefix = _vip(item, where + ' extra_vips entry')
+        return {'address': vip, 'prefix': prefix, 'dev': None, 'label': None}
+    fields.known_keys(item, EXTRA_VIP_KEYS, where, 'extra_vips')
+    addr = _ip(item.get('address'), where, 'extra_vips address')
+    return {'address': str(addr),
+            'prefix': None if item.get('prefix') is None else
+            _int(item['prefix'], where, 'extra_vips prefix', 1, 32 if addr.version == 4 else 128),
+            'dev': _text(item, 'dev', where, grammar.interface, 'extra_vips dev'),
+            'label': _text(item, 'label', where, grammar.label, 'extra_vips label')}
+
+
+def _instance_where(index, raw):
+    name = raw.get('name') if isinstance(raw, dict) else None
+    return 'lvs_vrrp_instances[%d] (%s)' % (index, name if isinstance(name, str) and grammar_ok(name) else 'unnamed')
+
+
 def normalize_instances(instances, directors, hostvars):
     """Validate ``lvs_vrrp_instances``; resolve MASTER and priorities over ``directors``."""
     if instances is None:
         return []
     if not isinstance(instances, list):
-        raise ModelError('lvs_vrrp_instances must be a list of VRRP instances')
+        _fail('lvs_vrrp_instances', 'must be a list of VRRP instances, got %s' % grammar.describe(instances))
     names = set()
     result = []
     for index, raw in enumerate(instances):
-        where = 'lvs_vrrp_instances[%d] (%s)' % (index, raw.get('name', 'unnamed') if isinstance(raw, dict) else '?')
-        if not isinstance(raw, dict) or not raw.get('name'):
+        where = _instance_where(index, raw)
+        if not isinstance(raw, dict) or raw.get('name') is None or raw.get('name') == '':
             _fail(where, 'each VRRP instance needs a "name"')
-        name = str(raw['name'])
+        fields.known_keys(raw, INSTANCE_KEYS, where, 'VRRP instance')
+        name = fields.text(raw['name'], where, 'name', grammar.name)
         if name in names:
             _fail(where, 'instance name %s is used twice' % name)
         names.add(name)
         inst = {'name': name}
-        inst['virtual_router_id'] = _int(raw.get('virtual_router_id'), where, 'virtual_router_id', 1, 255) \
-            if raw.get('virtual_router_id') is not None else _fail(where, 'needs virtual_router_id (1..255)')
-        inst['interface'] = raw.get('interface')
+        if raw.get('virtual_router_id') is None:
+            _fail(where, 'needs virtual_router_id (1..255)')
+        inst['virtual_router_id'] = _range(raw['virtual_router_id'], where, 'virtual_router_id')
+        inst['interface'] = _text(raw, 'interface', where, grammar.interface)
         master = raw.get('master')
         if master is None and directors:
             master = directors[0]
+        if master is not None and not isinstance(master, str):
+            _fail(where, 'master must be the name of a director (text), got %s' % grammar.describe(master))
         if directors and master not in directors:
             _fail(where, 'master %r is not in the directors group (%s)' % (master, ', '.join(directors)))
         inst['master'] = master
-        priorities = dict(raw.get('priorities') or {})
+        priorities = raw.get('priorities')
+        priorities = {} if priorities is None else fields.mapping(priorities, where, 'priorities')
         for host in priorities:
             if directors and host not in directors:
-                _fail(where, 'priorities names %r, which is not a director' % host)
+                _fail(where, 'priorities names %r, which is not a director' % (host,))
         backup_prio = 100
         resolved = {}
         for host in directors:
             if host in priorities:
-                resolved[host] = _int(priorities[host], where, 'priority of %s' % host, 1, 255)
+                resolved[host] = _range(priorities[host], where, 'priority of %s' % host, 'priority')
             elif host == master:
                 resolved[host] = 150
             else:
                 resolved[host] = backup_prio
                 backup_prio -= 1
         inst['priorities'] = resolved
-        inst['advert_int'] = raw.get('advert_int')
-        inst['version'] = raw.get('version')
-        inst['nopreempt'] = bool(raw.get('nopreempt', False))
+        inst['advert_int'] = None
+        if raw.get('advert_int') is not None:
+            inst['advert_int'] = _range(raw['advert_int'], where, 'advert_int', 'advert_int_v3')
+        inst['version'] = None if raw.get('version') is None else _choice_int(raw['version'], (2, 3), where, 'version')
+        inst['nopreempt'] = fields.flag(raw, 'nopreempt', where)
         inst['preempt_delay'] = None if raw.get('preempt_delay') is None else \
-            _int(raw['preempt_delay'], where, 'preempt_delay', 0, 1000)
+            _range(raw['preempt_delay'], where, 'preempt_delay')
         inst['auth_type'] = _choice(raw.get('auth_type', 'PASS'), ('PASS', 'AH'), where, 'auth_type', upper=True)
-        inst['auth_pass'] = raw.get('auth_pass')
-        if inst['auth_pass'] is not None and len(str(inst['auth_pass'])) > 8:
+        inst['auth_given'] = raw.get('auth_pass') is not None or raw.get('auth_type') is not None
+        inst['auth_pass'] = _text(raw, 'auth_pass', where, grammar.token)
+        if inst['auth_pass'] is not None and len(inst['auth_pass']) > 8:
             _fail(where, 'auth_pass is longer than 8 characters; keepalived would silently truncate it')
-        inst['unicast'] = bool(raw.get('unicast', False))
-        inst['unicast_peers'] = [str(_ip(p, where, 'unicast_peers entry')) for p in raw.get('unicast_peers') or []]
-        for key in ('track_interfaces', 'track_scripts'):
-            inst[key] = sorted(str(x) for x in raw.get(key) or [])
+        inst['unicast'] = fields.flag(raw, 'unicast', where)
+        inst['unicast_peers'] = [str(_ip(p, where, 'unicast_peers entry'))
+                                 for p in fields.listing(raw.get('unicast_peers'), where, 'unicast_peers')]
+        inst['track_interfaces'] = sorted(fields.text(x, where, 'track_interfaces entry', grammar.interface)
+                                          for x in fields.listing(raw.get('track_interfaces'), where, 'track_interfaces'))
+        inst['track_scripts'] = sorted(fields.text(x, where, 'track_scripts entry', grammar.name)
+                                       for x in fields.listing(raw.get('track_scripts'), where, 'track_scripts'))
         for key in ('notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'):
-            inst[key] = raw.get(key)
-        inst['sync_group'] = raw.get('sync_group')
-        extra = []
-        for item in raw.get('extra_vips') or []:
-            if isinstance(item, dict):
-                extra.append({'address': str(_ip(item.get('address'), where, 'extra_vips address')),
-                              'prefix': item.get('prefix'), 'dev': item.get('dev'), 'label': item.get('label')})
-            else:
-                extra.append({'address': str(_ip(item, where, 'extra_vips entry')), 'prefix': None,
-                              'dev': None, 'label': None})
-        inst['extra_vips'] = extra
-        inst['garp_master_delay'] = raw.get('garp_master_delay')
-        inst['garp_master_refresh'] = raw.get('garp_master_refresh')
+            inst[key] = _text(raw, key, where, grammar.quoted)
+        inst['sync_group'] = _text(raw, 'sync_group', where, grammar.name)
+        inst['extra_vips'] = [_extra_vip(item, where) for item in fields.listing(raw.get('extra_vips'), where, 'extra_vips')]
+        for key in ('garp_master_delay', 'garp_master_refresh'):
+            inst[key] = None if raw.get(key) is None else _range(raw[key], where, key)
         result.append(inst)
     result.sort(key=lambda i: i['name'])
     return result
+
+
+def _choice_int(value, choices, where, field):
+    if isinstance(value, bool) or value not in choices:
+        _fail(where, '%s must be one of %s, got %s' % (field, ', '.join(str(c) for c in choices),
+                                                       grammar.describe(value)))
+    return int(value)
 
 
 def director_view(services, instances, director, directors, hostvars, settings=None):
@@ -493,33 +614,51 @@ def director_view(services, instances, director, directors, hostvars, settings=N
     ``virtual_servers``, ``static_services`` (managed_by ipvsadm), ``keepalived_keys`` and
     ``kernel_modules``.
     """
-    settings = settings or {}
+    settings = role_settings.normalize(role_settings.DIRECTOR, settings or {})
     if director not in hostvars:
         raise ModelError('director %s is not in the inventory' % director)
+    fields.text(director, 'lvs_directors', 'the director host name', grammar.token)
     directors = list(directors or [director])
     if director not in directors:
         directors.append(director)
     insts = normalize_instances(instances, directors, hostvars)
     svcs = normalize_services(services, hostvars, insts)
     hvars = hostvars[director]
-    default_iface = settings.get('interface') or hvars.get('director_interface')
+    default_iface = settings.get('interface') or None
+    if default_iface is None and hvars.get('director_interface'):
+        default_iface = fields.text(hvars['director_interface'], director, 'director_interface', grammar.interface)
     my_address = (_own_addresses(hvars) or [None])[0]
+    script_names = [script['name'] for script in settings.get('vrrp_scripts', [])]
     view_instances = []
     for inst in insts:
         where = 'lvs_vrrp_instances (%s)' % inst['name']
         iface = inst['interface'] or default_iface
         if not iface:
             _fail(where, 'no interface: set "interface" on the instance or director_interface for %s' % director)
+        if 'vrrp_scripts' in settings:
+            for name in inst['track_scripts']:
+                if name not in script_names:
+                    _fail(where, 'track_scripts names %s, which is not in director_vrrp_scripts (%s)'
+                          % (name, ', '.join(script_names) or 'none defined'))
         prio = inst['priorities'][director]
         vips = []
         for svc in svcs:
             if svc['vrrp_instance'] == inst['name']:
                 for vip in svc['vips']:
                     if vip not in [v['address'] for v in vips]:
-                        vips.append({'address': vip, 'prefix': None, 'dev': None, 'label': None})
+                        vips.append({'address': vip, 'prefix': svc['vip_prefix'], 'dev': None, 'label': None})
         for extra in inst['extra_vips']:
-            if extra['address'] not in [v['address'] for v in vips]:
-                vips.append(extra)
+            same = [v for v in vips if v['address'] == extra['address']]
+            if not same:
+                vips.append(dict(extra))
+                continue
+            # extra_vips may give a service VIP its prefix, device and label
+            for key in ('prefix', 'dev', 'label'):
+                if extra[key] is not None:
+                    if same[0][key] is not None and same[0][key] != extra[key]:
+                        _fail(where, 'VIP %s has %s %s in its service but %s in extra_vips: give it once'
+                              % (extra['address'], key, same[0][key], extra[key]))
+                    same[0][key] = extra[key]
         for vip in vips:
             addr = ipaddress.ip_address(vip['address'])
             vip['prefix'] = vip['prefix'] or (32 if addr.version == 4 else 128)
@@ -536,8 +675,13 @@ def director_view(services, instances, director, directors, hostvars, settings=N
             src = my_address
         version = int(inst['version'] or settings.get('vrrp_version') or 3)
         strict = bool(settings.get('vrrp_strict'))
-        if strict and inst['auth_pass']:
-            _fail(where, 'director_vrrp_strict forbids VRRP authentication (keepalived ignores it): remove auth_pass')
+        if strict and inst['auth_given']:
+            _fail(where, 'director_vrrp_strict forbids VRRP authentication (keepalived ignores it): remove auth_pass '
+                         'and auth_type')
+        if version == 3 and inst['auth_given']:
+            _fail(where, 'auth_pass/auth_type: VRRPv3 has no authentication and keepalived would drop it without a '
+                         'word; remove them (use unicast peers or a dedicated VLAN to keep adverts private), or set '
+                         '"version: 2" on this instance if every director speaks VRRPv2')
         state = 'MASTER' if inst['master'] == director else 'BACKUP'
         # Once settled, the highest priority holds the instance (unless it may not preempt). A
         # lower one is BACKUP, or MASTER while the others are down or not yet deployed (a first
@@ -549,9 +693,11 @@ def director_view(services, instances, director, directors, hostvars, settings=N
             if version == 2:
                 # VRRPv2 advertises in whole seconds: a sub-second default applies to v3 only.
                 advert = max(1, int(math.ceil(float(advert))))
-        elif version == 2 and float(advert) != int(float(advert)):
-            _fail(where, 'advert_int %s: VRRPv2 advertises in whole seconds; use version 3 for '
-                         'sub-second adverts' % advert)
+        elif version == 2:
+            if float(advert) != int(float(advert)):
+                _fail(where, 'advert_int %s: VRRPv2 advertises in whole seconds; use version 3 for '
+                             'sub-second adverts' % advert)
+            advert = _range(advert, where, 'advert_int', 'advert_int_v2')
         if (strict and prio != 255) or inst['nopreempt'] or inst['preempt_delay'] is not None:
             # Strict VRRP lets only the address owner (priority 255) start as MASTER, and keepalived
             # ignores nopreempt/preempt_delay on an initial MASTER: start every director as BACKUP
@@ -595,9 +741,11 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         if inst['sync_group']:
             groups.setdefault(str(inst['sync_group']), []).append(inst['name'])
     sync_groups = [{'name': name, 'instances': sorted(members)} for name, members in sorted(groups.items())]
+    sync = settings.get('lvs_sync_daemon') or {}
+    if sync and sync['instance'] not in [i['name'] for i in view_instances]:
+        _fail('director_lvs_sync_daemon', 'instance %s is not in lvs_vrrp_instances (%s)'
+              % (sync['instance'], ', '.join(i['name'] for i in view_instances) or 'none defined'))
     delay_loop = settings.get('delay_loop')
-    if delay_loop is not None:
-        delay_loop = _seconds(delay_loop, 'director_delay_loop', 'director_delay_loop', 0.001, 86400)
     keepalived = [s for s in svcs if s['managed_by'] == 'keepalived']
     static = [s for s in svcs if s['managed_by'] == 'ipvsadm']
     for svc in keepalived:
@@ -615,6 +763,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
         'vip_addresses': sorted({v['address'] for i in view_instances for v in i['vips'] + i['vips_excluded']},
                                 key=_addr_key),
+        'settings': settings,
     }
 
 

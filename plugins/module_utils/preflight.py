@@ -22,6 +22,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import model
+from ansible_collections.lvs.cluster.plugins.module_utils import settings as role_settings
 
 try:
     import netaddr
@@ -37,23 +38,27 @@ INSTANCES = 'lvs_vrrp_instances'
 # Host variables the preflight reads besides the model's (lvs_address, ansible_host, director_interface).
 HOST_KEYS = ('director_subnets', 'lvs_gateway', 'director_vrrp_strict', 'director_vrrp_version')
 
-# A field is checked by normalising one of these with only that field added.
-_SVC_STUB = {'name': 'preflight', 'vip': '192.0.2.1', 'port': 80}
+# A field is checked by normalising one of these with only that field added (or replaced).
 _RS_STUB = {'address': '192.0.2.2'}
+_SVC_STUB = {'name': 'preflight', 'vip': '192.0.2.1', 'port': 80, 'real_servers': [_RS_STUB]}
+_FW_STUB = {'name': 'preflight', 'fwmark': 1, 'real_servers': [_RS_STUB]}
 _INST_STUB = {'name': 'preflight', 'virtual_router_id': 1}
 _DOC = 'ansible-doc -t role lvs.cluster.director lists every option'
+# Fields without which an item cannot take part in the rules across items.
+_SERVICE_REQUIRED = ('vip', 'port', 'fwmark', 'vips', 'protocol', 'vrrp_instance', 'real_servers')
 
-_SERVICE_FIELDS = (
-    ('scheduler', 'use one of %s (ipvsadm -s)' % ', '.join(model.SCHEDULERS)),
-    ('method', 'use %s' % ' or '.join(model.METHODS)),
-    ('protocol', 'use %s' % ' or '.join(model.PROTOCOLS)),
-)
-_INSTANCE_FIELDS = (
-    ('virtual_router_id', 'set a virtual_router_id from 1 to 255 that no other instance on its interface uses'),
-    ('auth_pass', 'use a password of at most 8 characters (keepalived silently cuts longer ones)'),
-    ('master', 'name a host of the lvs_directors group as master'),
-    ('priorities', 'give priorities from 1 to 255, to hosts of the lvs_directors group only'),
-)
+_FIXES = {
+    'scheduler': 'use one of %s (ipvsadm -s)' % ', '.join(model.SCHEDULERS),
+    'method': 'use %s' % ' or '.join(model.METHODS),
+    'protocol': 'use %s' % ' or '.join(model.PROTOCOLS),
+    'virtual_router_id': 'set a virtual_router_id from 1 to 255 that no other instance on its interface uses',
+    'auth_pass': 'use a password of at most 8 characters (keepalived silently cuts longer ones)',
+    'master': 'name a host of the lvs_directors group as master',
+    'priorities': 'give priorities from 1 to 255, to hosts of the lvs_directors group only',
+    'weight': 'use a weight from 0 (drained) to %d' % model.WEIGHT_MAX,
+    'port': 'use a port from 1 to 65535',
+    'checker': 'use one of %s and its options (%s)' % (', '.join(model.CHECKER_TYPES), _DOC),
+}
 
 
 class PreflightError(Exception):
@@ -83,7 +88,7 @@ class _Report(object):
 
 def _label(var, index, raw):
     name = raw.get('name') if isinstance(raw, dict) else None
-    return '%s[%d] (%s)' % (var, index, name or 'unnamed')
+    return '%s[%d] (%s)' % (var, index, name if isinstance(name, str) and model.grammar_ok(name) else 'unnamed')
 
 
 def _reason(call, *args):
@@ -130,121 +135,201 @@ def _show(nets):
 
 # --- per item -------------------------------------------------------------------------------------
 
+def _fix(field, where=None):
+    return _FIXES.get(field) or _model_fix(where or field)
+
+
+def _field_problem(report, host, variable, reason, field):
+    report.problem(host, variable, reason, _fix(field, variable))
+
+
 def _check_instances(report, instances, directors, hostvars):
-    """Field rules of each VRRP instance; ([all names], [(index, raw, normalised)] without problems)."""
-    names, valid = [], []
+    """Field rules of each VRRP instance, every field on its own.
+
+    Returns ([all names], [(index, item, normalised)] of every instance that normalised once its
+    bad fields were dropped (``item``: the instance without them), and {name: {fields dropped}}
+    for those that had a bad virtual_router_id or interface).
+    """
+    names, valid, no_vrid = [], [], {}
     if instances is None:
-        return names, valid
+        return names, valid, no_vrid
     if not isinstance(instances, list):
-        report.problem('all', INSTANCES, 'must be a list of VRRP instances', 'write it as a YAML list of mappings')
-        return names, valid
+        report.problem('all', INSTANCES, 'must be a list of VRRP instances, got %s' % model.grammar.describe(instances),
+                       'write it as a YAML list of mappings')
+        return names, valid, no_vrid
     for index, raw in enumerate(instances):
         label = _label(INSTANCES, index, raw)
-        if not isinstance(raw, dict) or not raw.get('name'):
-            report.problem('all', label, 'each VRRP instance needs a "name"', 'give it a name unique in %s' % INSTANCES)
+        if not isinstance(raw, dict):
+            report.problem('all', label, 'each VRRP instance must be a mapping, got %s' % model.grammar.describe(raw),
+                           'write it as a mapping with name, interface, virtual_router_id ...')
             continue
-        name = str(raw['name'])
+        sane = dict(raw)
+        for field in raw:
+            item = dict(_INST_STUB)
+            item[field] = raw[field]
+            reason = _reason(model.normalize_instances, [item], directors, hostvars)
+            if reason:
+                _field_problem(report, 'all', '%s.%s' % (label, field), reason, field)
+                sane.pop(field)
+        if 'name' not in sane or sane.get('name') in (None, ''):
+            if 'name' in raw:
+                sane['name'] = 'instance-%d' % index  # reported above; a stand-in keeps its other rules
+            else:
+                report.problem('all', label, 'each VRRP instance needs a "name"', 'give it a name unique in %s' % INSTANCES)
+                continue
+        if sane.get('virtual_router_id') is None:
+            if 'virtual_router_id' not in raw:
+                report.problem('all', label + '.virtual_router_id', 'needs virtual_router_id (1..255)', _fix('virtual_router_id'))
+            sane['virtual_router_id'] = 1
+            no_vrid.setdefault(sane['name'], set()).add('virtual_router_id')
+        if 'interface' in raw and 'interface' not in sane:
+            sane['interface'] = 'preflight0'  # reported above; a stand-in keeps its other rules
+            no_vrid.setdefault(sane['name'], set()).add('interface')
+        name = sane['name']
         if name in names:
             report.problem('all', label, 'instance name %s is used twice' % name, 'give each VRRP instance its own name')
             continue
         names.append(name)
-        found = []
-        sane = dict(raw)
-        for field, fix in _INSTANCE_FIELDS:
-            item = dict(_INST_STUB)
-            item.pop(field, None)
-            if field in raw:
-                item[field] = raw[field]
-            reason = _reason(model.normalize_instances, [item], directors, hostvars)
-            if reason:
-                report.problem('all', '%s.%s' % (label, field), reason, fix)
-                found.append(reason)
-                sane.pop(field, None)
-                if field == 'virtual_router_id':
-                    sane[field] = 1
         try:
             norm = model.normalize_instances([sane], directors, hostvars)[0]
         except model.ModelError as exc:
             where = _where(exc, INSTANCES, index)
             report.problem('all', where, exc.reason or str(exc), _model_fix(where))
             continue
-        if not found:
-            valid.append((index, raw, norm))
-    return names, valid
+        valid.append((index, sane, norm))
+    return names, valid, no_vrid
+
+
+def _checker_problems(report, checker, label):
+    """A checker's problems, each option on its own where the type itself is fine."""
+    reason = _reason(model.normalize_checker, checker, label)
+    if not reason:
+        return []
+    if not isinstance(checker, dict) or _reason(model.normalize_checker, {'type': checker.get('type', 'TCP_CHECK')}, label) \
+            and 'misc_path' not in reason:
+        report.problem('all', label + '.checker', reason, _fix('checker'))
+        return [reason]
+    found = []
+    base = {'type': checker.get('type', 'TCP_CHECK')}
+    if str(base['type']).upper() == 'MISC_CHECK':
+        base['misc_path'] = '/bin/true'
+    for key in sorted(checker, key=str):
+        if key == 'type':
+            continue
+        one = _reason(model.normalize_checker, dict(base, **{key: checker[key]}), label)
+        if one:
+            report.problem('all', '%s.checker.%s' % (label, key), one, _fix('checker'))
+            found.append(one)
+    if not found:
+        report.problem('all', label + '.checker', reason, _fix('checker'))
+        found.append(reason)
+    return found
 
 
 def _check_real_server(report, raw, rs, label, hostvars):
     """Field rules of one real server; (reasons found, the real server with bad fields dropped or None)."""
     found = []
     sane = dict(rs)
-    if rs.get('host'):
-        host = str(rs['host'])
-        reason = _reason(model.host_address, host, hostvars, label)
-        if reason:
-            if host in hostvars:
-                report.problem(host, label + '.host', reason, 'set lvs_address (or an IP ansible_host) in host_vars/%s' % host)
-            else:
-                report.problem('all', label + '.host', reason,
-                               'add %s to the inventory (group %s) or give "address:" instead of "host:"' % (host, REAL_SERVERS))
-            found.append(reason)
-            sane = None
-    for field, fix in (('weight', 'use a weight from 0 (drained) to %d' % model.WEIGHT_MAX),
-                       ('port', 'use a port from 1 to 65535'),
-                       ('checker', 'use one of %s and its options (%s)' % (', '.join(model.CHECKER_TYPES), _DOC))):
-        if field not in rs or (field == 'port' and raw.get('fwmark') is not None):
+    stub = dict(_FW_STUB if raw.get('fwmark') is not None else _SVC_STUB)
+    for field in rs:
+        if field == 'host':
+            reason = _reason(model.host_address, rs['host'], hostvars, label)
+            if reason:
+                host = rs['host']
+                if isinstance(host, str) and host in hostvars and hostvars[host].get('lvs_address') is not None:
+                    sane = None  # its lvs_address is reported on its own
+                elif isinstance(host, str) and host in hostvars:
+                    report.problem(host, label + '.host', reason, 'set lvs_address (or an IP ansible_host) in host_vars/%s' % host)
+                else:
+                    report.problem('all', label + '.host', reason,
+                                   'add %s to the inventory (group %s) or give "address:" instead of "host:"'
+                                   % (model.grammar.describe(host), REAL_SERVERS))
+                found.append(reason)
+                sane = None
             continue
         if field == 'checker':
-            reason = _reason(model.normalize_checker, rs[field], label)
+            reasons = _checker_problems(report, rs['checker'], label)
         else:
-            reason = _reason(model.normalize_services, [dict(_SVC_STUB, real_servers=[dict(_RS_STUB, **{field: rs[field]})])], {})
-        if reason:
-            report.problem('all', '%s.%s' % (label, field), reason, fix)
-            found.append(reason)
+            one = dict(_RS_STUB, **{field: rs[field]})
+            if field == 'address':
+                one = {field: rs[field]}
+            reason = _reason(model.normalize_services, [dict(stub, real_servers=[one])], hostvars)
+            reasons = [reason] if reason else []
+            if reason:
+                _field_problem(report, 'all', '%s.%s' % (label, field), reason, field)
+        if reasons:
+            found.extend(reasons)
             if sane is not None:
                 sane.pop(field)
+                if field == 'address':
+                    sane = None
     return found, sane
 
 
 def _check_services(report, services, hostvars, instance_names, real_servers):
-    """Field and per-service rules; [(index, raw, normalised)] of the services without field problems."""
+    """Field and per-service rules, every field on its own.
+
+    Returns [(index, raw, normalised, complete)] of every service that normalised once its bad
+    fields were dropped; ``complete`` is false where one was dropped, so that the rules across
+    items that depend on it can leave it out.
+    """
     valid = []
     if services is None:
         return valid
     if not isinstance(services, list):
-        report.problem('all', SERVICES, 'must be a list of virtual services', 'write it as a YAML list of mappings')
+        report.problem('all', SERVICES, 'must be a list of virtual services, got %s' % model.grammar.describe(services),
+                       'write it as a YAML list of mappings')
         return valid
     stubs = [{'name': name} for name in instance_names]
     for index, raw in enumerate(services):
         label = _label(SERVICES, index, raw)
         if not isinstance(raw, dict):
-            report.problem('all', label, 'each virtual service must be a mapping', 'write it as a mapping with name, vip, port ...')
+            report.problem('all', label, 'each virtual service must be a mapping, got %s' % model.grammar.describe(raw),
+                           'write it as a mapping with name, vip, port ...')
             continue
         found = []
         sane = dict(raw)
-        for field, fix in _SERVICE_FIELDS:
-            if field in raw:
-                reason = _reason(model.normalize_services, [dict(_SVC_STUB, **{field: raw[field]})], {})
-                if reason:
-                    report.problem('all', '%s.%s' % (label, field), reason, fix)
-                    found.append(reason)
-                    sane.pop(field)
-        if 'checker' in raw:
-            reason = _reason(model.normalize_checker, raw['checker'], label)
+        stub = _FW_STUB if raw.get('fwmark') is not None else _SVC_STUB
+        for field in raw:
+            if field == 'checker' or (field == 'real_servers' and isinstance(raw[field], list)):
+                continue
+            item = dict(stub)
+            item[field] = raw[field]
+            reason = _reason(model.normalize_services, [item], hostvars)
             if reason:
-                report.problem('all', label + '.checker', reason,
-                               'use one of %s and its options (%s)' % (', '.join(model.CHECKER_TYPES), _DOC))
+                _field_problem(report, 'all', '%s.%s' % (label, field), reason, field)
                 found.append(reason)
+                sane.pop(field)
+        if 'checker' in raw:
+            reasons = _checker_problems(report, raw['checker'], label)
+            if reasons:
+                found.extend(reasons)
                 sane.pop('checker')
         if isinstance(raw.get('real_servers'), list):
             sane['real_servers'] = []
             for rindex, rs in enumerate(raw['real_servers']):
                 if not isinstance(rs, dict):
-                    sane['real_servers'].append(rs)
+                    reason = 'each real server must be a mapping with "host" or "address", got %s' % model.grammar.describe(rs)
+                    report.problem('all', '%s.real_servers[%d]' % (label, rindex), reason,
+                                   'write it as {host: NAME} or {address: IP, weight: N}')
+                    found.append(reason)
                     continue
                 rfound, rsane = _check_real_server(report, raw, rs, '%s.real_servers[%d]' % (label, rindex), hostvars)
                 found.extend(rfound)
                 if rsane is not None:
                     sane['real_servers'].append(rsane)
+            if raw['real_servers'] and not sane['real_servers']:
+                sane['real_servers'] = [dict(_RS_STUB)]  # all bad and reported: a stand-in keeps the service's rules
+                sane['_stand_in'] = True
+        if 'real_servers' in raw and 'real_servers' not in sane:
+            sane['real_servers'] = [dict(_RS_STUB)]  # reported above; a stand-in keeps the service's other rules
+            sane['_stand_in'] = True
+        if 'name' not in sane:
+            sane['name'] = 'service-%d' % index
+        complete = not any(field in raw and field not in sane for field in _SERVICE_REQUIRED + ('method',))
+        stand_in = sane.pop('_stand_in', False)
+        if any(field in raw and field not in sane for field in _SERVICE_REQUIRED if field not in ('vrrp_instance', 'real_servers')):
+            continue  # no VIP, port or fwmark of its own: nothing across items to check it against
         try:
             norm = model.normalize_services([sane], hostvars, stubs)[0]
         except model.ModelError as exc:
@@ -252,12 +337,13 @@ def _check_services(report, services, hostvars, instance_names, real_servers):
                 where = _where(exc, SERVICES, index)
                 report.problem('all', where, exc.reason or str(exc), _model_fix(where))
             continue
+        if stand_in:
+            norm['real_servers'] = []
         if 'method' in sane or 'method' not in raw:
             # The method is the inventory's (not the default put in for a bad one).
             _check_ports(report, raw, norm, label)
             _check_real_server_group(report, norm, label, real_servers)
-        if not found:
-            valid.append((index, raw, norm))
+        valid.append((index, sane, norm, complete and not stand_in))
     return valid
 
 
@@ -266,15 +352,16 @@ def _check_ports(report, raw, svc, label):
     if svc['fwmark'] is not None:
         return
     for rindex, rs in enumerate(raw.get('real_servers') or []):
-        if isinstance(rs, dict) and rs.get('port') is not None and svc['method'] in ('DR', 'TUN') \
-                and int(rs['port']) != svc['port']:
+        port = rs.get('port') if isinstance(rs, dict) else None
+        if isinstance(port, int) and not isinstance(port, bool) and svc['method'] in ('DR', 'TUN') \
+                and port != svc['port']:
             report.problem('all', '%s.real_servers[%d].port' % (label, rindex),
                            'real server port %s differs from the virtual port %d, which %s cannot translate'
                            % (rs['port'], svc['port'], svc['method']),
                            'use port %d on the real server (drop "port"), or method NAT to translate ports'
                            % svc['port'])
     sorry = raw.get('sorry_server')
-    if svc['sorry_server'] and isinstance(sorry, dict) and sorry.get('port') is not None:
+    if svc['sorry_server'] and isinstance(sorry, dict) and isinstance(sorry.get('port'), int):
         method = svc['sorry_server']['method'] or svc['method']
         if method in ('DR', 'TUN') and svc['sorry_server']['port'] != svc['port']:
             report.problem('all', label + '.sorry_server.port',
@@ -506,6 +593,8 @@ def _check_nat(report, services, instances, view, hostvars, directors):
         inst = [i for i in instances if i[2]['name'] == svc['vrrp_instance']][0][2]
         if inst['sync_group']:
             group = sorted(sync[inst['sync_group']])
+        if any(name not in by_name for name in group):
+            continue  # an instance the director view refused (reported): its addresses are unknown
         held = {}
         for name in group:
             if name in by_name:
@@ -578,41 +667,119 @@ def check(services, instances, hostvars, directors=(), real_servers=(), report=N
     """Every rule over the inventory: ``{ok, problems, warnings, report, rollout_order}``.
 
     ``hostvars`` maps every inventory host to its variables (at least ``lvs_address``,
-    ``ansible_host``, ``director_interface`` and :data:`HOST_KEYS`).
+    ``ansible_host``, ``director_interface``, :data:`HOST_KEYS` and the roles' own variables).
+    Each item is checked field by field, and the rules across items run over every item that
+    could be read once its bad fields were left out: one run lists every problem.
     """
     if not HAS_NETADDR:
         raise PreflightError('the lvs.cluster preflight needs the Python library netaddr on the controller '
-                             '(pip install netaddr)')
+                             '(pip install netaddr, or pip install -r requirements.txt of the collection)')
     report = report or _Report()
     directors = list(directors or [])
     real_servers = list(real_servers or [])
-    names, insts = _check_instances(report, instances, directors, hostvars)
-    svcs = _check_services(report, services, hostvars, names, real_servers)
-    svcs = _unique_services(report, svcs, hostvars, names)
+    _check_groups(report, services, directors, real_servers)
+    _check_role_variables(report, hostvars, directors, real_servers)
+    names, insts, no_vrid = _check_instances(report, instances, directors, hostvars)
+    found = _check_services(report, services, hostvars, names, real_servers)
+    found = _unique_services(report, found, hostvars, names)
     for index, raw, inst in insts:
         _check_priorities(report, _label(INSTANCES, index, raw), inst)
     _check_backup(report, names, directors)
     if not directors:
-        if services or instances:
-            report.warning('all', DIRECTORS, 'the group has no hosts: the director rules (VRRP, VIP subnets, DR and '
-                           'NAT routing) were not checked', 'add the directors to the %s group' % DIRECTORS)
         return _result(report, [], directors)
     if not names:
-        for index, raw, svc in svcs:
+        for index, raw, svc, _complete in found:
             if svc['vips']:
                 report.problem('all', _label(SERVICES, index, raw),
                                'no VRRP instance carries VIP %s (%s is empty): no director would hold it, and no backup '
                                'takes over' % (', '.join(svc['vips']), INSTANCES),
                                'define %s (one instance with a master and a backup director)' % INSTANCES)
-    # The cluster-wide rules see the items without problems (and services of such instances only).
     valid = set(i[2]['name'] for i in insts)
-    svcs = [s for s in svcs if s[2]['vrrp_instance'] in valid or (s[2]['vrrp_instance'] is None and not names)]
+    svcs = [s[:3] for s in found if s[2]['vrrp_instance'] in valid or (s[2]['vrrp_instance'] is None and not names)]
+    if isinstance(services, list) and len(found) == len(services):
+        # every service could be read: an instance none of them names (and with no extra VIP) holds nothing
+        carried = set(s[2]['vrrp_instance'] for s in found)
+        for index, raw, inst in insts:
+            if inst['name'] not in carried and not inst['extra_vips']:
+                report.problem('all', _label(INSTANCES, index, raw),
+                               'VRRP instance %s carries no VIP: no virtual service names it in vrrp_instance and it '
+                               'has no extra_vips' % inst['name'],
+                               'name it in the vrrp_instance of the services whose VIP it should carry, or remove it')
+    incomplete = set(model.service_key(s[2]) for s in found if not s[3])
     origins = _vip_origins(svcs, insts)
     _check_vip_addresses(report, origins, hostvars, directors, real_servers, svcs)
-    views = _check_directors(report, svcs, insts, hostvars, directors, origins)
+    settings = dict((host, _director_settings(hostvars.get(host, {}))) for host in directors)
+    views = _check_directors(report, svcs, insts, hostvars, directors, origins, settings, no_vrid, incomplete)
     if views:
-        _check_nat(report, svcs, insts, views[0], hostvars, directors)
+        _check_nat(report, [s for s in svcs if model.service_key(s[2]) not in incomplete], insts, views[0],
+                   hostvars, directors)
     return _result(report, [i[2] for i in insts], directors)
+
+
+def _check_groups(report, services, directors, real_servers):
+    """The inventory's shape: directors, services, and no host in both roles."""
+    if not directors:
+        report.problem('all', DIRECTORS, 'the group has no hosts (or is missing): no director would run keepalived',
+                       'put the director hosts (two or more) in the %s group' % DIRECTORS)
+    if services is None or services == []:
+        report.problem('all', SERVICES, 'is %s: the cluster would balance nothing'
+                       % ('not defined' if services is None else 'empty'),
+                       'define %s in group_vars/all (name, vip, port, real_servers ...)' % SERVICES)
+    for host in directors:
+        if host in real_servers:
+            report.problem(host, '%s and %s' % (DIRECTORS, REAL_SERVERS),
+                           '%s is in both groups: the real_server role would put the VIPs on its loopback and hide '
+                           'them from ARP, so the director could no longer hold them' % host,
+                           'keep %s in %s only (a director cannot be its own DR real server here)' % (host, DIRECTORS))
+
+
+def _check_role_variables(report, hostvars, directors, real_servers):
+    """The roles' own variables the inventory sets (director_* on directors, real_server_* on real servers),
+    and the host variables the model reads (lvs_address; the host name where it is the router_id)."""
+    for host in sorted(hostvars):
+        address = hostvars.get(host, {}).get('lvs_address')
+        if address is not None and not model._own_addresses({'lvs_address': address}):
+            report.problem(host, 'lvs_address', 'lvs_address %s is not an IP address' % model.grammar.describe(address),
+                           'set lvs_address in host_vars/%s to the address the cluster reaches it on, quoted' % host)
+    for host in directors:
+        if not _is_token(host):
+            report.problem(host, DIRECTORS,
+                           'the host name %r is not one word of printable ASCII: it is written into keepalived.conf '
+                           '(a comment, and the router_id unless director_router_id is set)' % host,
+                           'name the director with letters, digits, "_", "." and "-" (its address goes in ansible_host)')
+    for host in directors:
+        for variable, reason in role_settings.problems(role_settings.DIRECTOR, 'director_', hostvars.get(host, {}),
+                                                       ignore=role_settings.DIRECTOR_PREFLIGHT_ONLY):
+            report.problem(host, variable, reason, 'correct %s in the host_vars or group_vars of %s (%s)'
+                           % (variable, host, _DOC))
+    for host in real_servers:
+        for variable, reason in role_settings.problems(role_settings.REAL_SERVER, 'real_server_', hostvars.get(host, {}),
+                                                       ignore=role_settings.REAL_SERVER_DERIVED):
+            report.problem(host, variable, reason, 'correct %s in the host_vars or group_vars of %s '
+                           '(ansible-doc -t role lvs.cluster.real_server lists every option)' % (variable, host))
+
+
+def _is_token(value):
+    try:
+        model.grammar.token(value)
+    except model.grammar.GrammarError:
+        return False
+    return True
+
+
+def _director_settings(hvars):
+    """The director role variables of one director that passed their checks (without the prefix)."""
+    values = {}
+    for key, reader in role_settings.DIRECTOR.items():
+        name = 'director_' + key
+        if hvars.get(name) is None:
+            continue
+        try:
+            reader(hvars[name], name, name)
+        except model.ModelError:
+            continue
+        values[key] = hvars[name]
+    return values
 
 
 def _check_backup(report, names, directors):
@@ -625,30 +792,51 @@ def _check_backup(report, names, directors):
                        'put at least two hosts in the %s group' % DIRECTORS)
 
 
-def _check_directors(report, svcs, insts, hostvars, directors, origins):
-    """The rules over each director's view (what its keepalived.conf holds); the views that built."""
+def _view(report, director, svcs, insts, hostvars, directors, settings):
+    """The director's view; an instance the model refuses there is reported and left out (with its
+    services), so that the rules over the view still see the rest."""
+    svcs, insts = list(svcs), list(insts)
+    for _attempt in range(len(insts) + 1):
+        try:
+            return model.director_view([s[1] for s in svcs], [i[1] for i in insts], director, directors, hostvars,
+                                       settings)
+        except model.ModelError as exc:
+            where = exc.where or director
+            report.problem(director, where, exc.reason or str(exc), _model_fix(where))
+            bad = [i for i in insts if where == 'lvs_vrrp_instances (%s)' % i[2]['name']]
+            if not bad:
+                return None
+            insts.remove(bad[0])
+            svcs = [s for s in svcs if s[2]['vrrp_instance'] != bad[0][2]['name']]
+    return None
+
+
+def _check_directors(report, svcs, insts, hostvars, directors, origins, settings, partial, incomplete):
+    """The rules over each director's view (what its keepalived.conf holds); the views that built.
+
+    ``partial``: instances with a stand-in virtual_router_id or interface, left out of the rules
+    on those; ``incomplete``: service keys of services with a field left out, left out of the
+    real-server rules.
+    """
     labels = dict((model.service_key(s[2]), _label(SERVICES, s[0], s[1])) for s in svcs)
     seen_vrids = set()
     views = []
     for director in directors:
         hvars = hostvars.get(director, {})
         subnets = _subnets(report, director, hvars.get('director_subnets'))
-        settings = {'interface': hvars.get('director_interface'), 'vrrp_strict': hvars.get('director_vrrp_strict'),
-                    'vrrp_version': hvars.get('director_vrrp_version')}
-        try:
-            view = model.director_view([s[1] for s in svcs], [i[1] for i in insts], director, directors, hostvars,
-                                       settings)
-        except model.ModelError as exc:
-            where = exc.where or director
-            report.problem(director, where, exc.reason or str(exc), _model_fix(where))
+        view = _view(report, director, svcs, insts, hostvars, directors, settings.get(director, {}))
+        if view is None:
             continue
         views.append(view)
-        _check_vrids(report, director, view, seen_vrids)
+        whole = dict(view, instances=[i for i in view['instances'] if i['name'] not in partial],
+                     virtual_servers=[v for v in view['virtual_servers'] if model.service_key(v) not in incomplete],
+                     static_services=[v for v in view['static_services'] if model.service_key(v) not in incomplete])
+        _check_vrids(report, director, whole, seen_vrids)
         if subnets is False:
             continue  # broken director_subnets, reported
         undecided, undecided_dr = {}, set()
-        _check_vip_subnets(report, director, view, subnets, origins, undecided)
-        _check_dr_l2(report, director, view, subnets, labels, undecided_dr)
+        _check_vip_subnets(report, director, whole, subnets, origins, undecided)
+        _check_dr_l2(report, director, whole, subnets, labels, undecided_dr)
         parts = []
         if director in undecided:
             parts.append('that the VIPs are inside the subnets of %s' % ', '.join(sorted(undecided[director])))

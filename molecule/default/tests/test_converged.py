@@ -33,8 +33,7 @@ def checks(output):
 
 def test_every_task_agrees_nothing_changes(nodes):
     """The tasks the check stands for, run one by one in check mode: none would change anything."""
-    rc, out, took = ansible_playbook('site.yml', '--check', '-v', '-e', 'director_fast_rerun=false',
-                                     '-e', 'real_server_fast_rerun=false')
+    rc, out, took = ansible_playbook('site.yml', '--check', '-v', '-e', '{"director_fast_rerun": false, "real_server_fast_rerun": false}')
     assert rc == 0, failure(out)
     assert changed(out) == dict((host, 0) for host in HOSTS), failure(out)
     assert checks(out) == {}, 'the one-call check ran although it was switched off'

@@ -88,7 +88,7 @@ def test_control_the_recorder_sees_a_contact_attempt(sandbox):
 def test_preflight_alone_rejects_the_bad_inventory_at_once(sandbox):
     rc, out, contacted = sandbox('ansible-playbook', 'bad', 'lvs.cluster.preflight')
     assert rc == 2, out
-    assert 'lvs.cluster preflight: 15 problems in the inventory (no host was contacted)' in out
+    assert 'lvs.cluster preflight: 16 problems in the inventory (no host was contacted)' in out
     for message in BAD_MESSAGES:
         assert message in out, message
     assert out.count(']: FAILED!') == 1  # one fail task, run once, listing everything
@@ -131,4 +131,11 @@ def test_preflight_runs_under_limit(sandbox):
     assert rc == 2, out
     assert 'problems in the inventory' in out
     assert out.count(']: FAILED!') == 1
+    assert contacted == ''
+
+
+def test_site_with_an_inventory_without_hosts_stops_in_the_preflight(sandbox):
+    rc, out, contacted = sandbox('ansible-playbook', 'empty', os.path.join(REPO, 'playbooks', 'site.yml'))
+    assert rc == 2, out
+    assert 'lvs_directors: the group has no hosts' in out, out
     assert contacted == ''

@@ -43,12 +43,12 @@ def test_bad_inventory_lists_every_problem_with_host_variable_and_fix():
     hostvars, groups = inventory('bad')
     result = lvs.preflight(hostvars, groups)
     assert not result['ok']
-    assert len(result['problems']) == 15
+    assert len(result['problems']) == 16
     for problem in result['problems']:
         assert set(problem) == {'host', 'variable', 'message', 'fix', 'text'}
         assert problem['host'] in ('all', 'dir1', 'dir2', 'web1', 'app1'), problem
         assert problem['variable'] and problem['message'] and problem['fix']
-    assert result['report'].startswith('lvs.cluster preflight: 15 problems in the inventory')
+    assert result['report'].startswith('lvs.cluster preflight: 16 problems in the inventory')
 
 
 def test_without_netaddr_the_filter_says_what_to_install(monkeypatch):

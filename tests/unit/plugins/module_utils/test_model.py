@@ -61,8 +61,20 @@ BAD = [
     ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
     ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
     ('delay_loop zero', [svc(delay_loop=0)], 'delay_loop 0 is out of range 0.001..86400'),
-    ('delay_loop not a number', [svc(delay_loop='fast')], "delay_loop must be a number of seconds, got 'fast'"),
-    ('delay_loop boolean', [svc(delay_loop=True)], 'delay_loop must be a number of seconds, got True'),
+    ('delay_loop not a number', [svc(delay_loop='fast')], "delay_loop must be a number of seconds from 0.001 to 86400, "
+                                                          "got 'fast'"),
+    ('delay_loop a quoted number', [svc(delay_loop='0.5')], 'write the number without quotes'),
+    ('delay_loop boolean', [svc(delay_loop=True)], 'got the boolean true'),
+    ('port a quoted number', [svc(port='80')], 'write the number without quotes'),
+    ('inhibit_on_failure a string', [svc(inhibit_on_failure='false')], 'must be true or false'),
+    ('name a YAML boolean', [svc(name=True)], "quote it"),
+    ('name an octal-looking number', [svc(name=493)], 'quote the value'),
+    ('name with a newline', [svc(name='web\n}')], 'name'),
+    ('no real servers', [svc(real_servers=[])], 'has no real servers'),
+    ('unknown service option', [svc(schedular='rr')], 'did you mean scheduler?'),
+    ('negative checker timer', [svc(checker={'type': 'TCP_CHECK', 'connect_timeout': -1})], 'connect_timeout -1 is out of range'),
+    ('checker path with a brace', [svc(checker={'type': 'HTTP_GET', 'path': '/}'})], 'checker path'),
+    ('notify script with a quote', [svc(real_servers=[{'host': 'web1', 'notify_up': '/bin/x"\n}'}])], 'notify_up'),
 ]
 
 
@@ -117,11 +129,14 @@ def test_nb_get_retry_becomes_retry(checker):
     assert not [key for key, dummy in options if key == 'nb_get_retry']
 
 
-def test_vrrpv3_drops_authentication():
+def test_vrrpv3_refuses_authentication_and_v2_keeps_it():
     inst = [{'name': 'VI_1', 'virtual_router_id': 51, 'auth_pass': 'secret'}]
-    assert view([svc()], inst)['instances'][0]['auth_pass'] is None
+    with pytest.raises(model.ModelError, match='VRRPv3 has no authentication'):
+        view([svc()], inst)
     v2 = model.director_view([svc()], inst, 'dir1', DIRECTORS, HOSTVARS, {'vrrp_version': 2})
     assert v2['instances'][0]['auth_pass'] == 'secret'
+    own = [dict(inst[0], version=2)]
+    assert view([svc()], own)['instances'][0]['auth_pass'] == 'secret'
 
 
 def test_strict_vrrp_rejects_authentication():
@@ -215,10 +230,9 @@ def test_vrrp2_rejects_sub_second_advert():
 # own value wins over director_delay_loop; a whole number renders without ".0".
 @pytest.mark.parametrize('service_value, setting, expected', [
     (None, 0.5, 0.5),
-    (None, '0.5', 0.5),
     (None, 1.0, 1),
     (2, 0.5, 2),
-    ('0.25', 0.5, 0.25),
+    (0.25, 0.5, 0.25),
     (None, None, None),
 ])
 def test_delay_loop_seconds(service_value, setting, expected):

@@ -75,7 +75,7 @@ def subnets_off(data):
 
 def no_way_back(data):
     data['hostvars']['app1'].pop('lvs_gateway')
-    inst(data, 'VI_NAT').pop('extra_vips')
+    data['instances'].remove(inst(data, 'VI_NAT'))  # it carried only the NAT gateway VIP
     svc(data, 'app')['real_servers'].pop(1)
 
 
@@ -155,7 +155,8 @@ CASES = [
      ('gateway 198.51.100.1 (198.51.100.0/24) is not on the subnet of 203.0.113.21', 'lvs_gateway', {'app1'})),
     # names: scheduler, method, protocol, checker
     ('unknown scheduler', lambda d: svc(d, 'www').update(scheduler='fastest'), ("scheduler 'fastest' is not one of", '(www).scheduler', {'all'})),
-    ('every scheduler', lambda d: [d['services'].append({'name': s, 'vip': '192.0.2.120', 'port': i + 1, 'scheduler': s, 'vrrp_instance': 'VI_WEB'})
+    ('every scheduler', lambda d: [d['services'].append({'name': s, 'vip': '192.0.2.120', 'port': i + 1, 'scheduler': s, 'vrrp_instance': 'VI_WEB',
+                                                         'real_servers': [{'host': 'web1'}]})
                                    for i, s in enumerate(preflight.model.SCHEDULERS)], None),
     ('unknown method', lambda d: svc(d, 'www').update(method='DSR'), ("method 'DSR' is not one of", '(www).method', {'all'})),
     ('method in lower case', lambda d: svc(d, 'www').update(method='dr'), None),
@@ -189,7 +190,7 @@ CASES = [
     ('real server without address', lambda d: d['hostvars']['web1'].update(ansible_host='web1.example'),
      ('host web1 has no address', 'real_servers[0].host', {'web1'})),
     ('real server with a bad lvs_address', lambda d: d['hostvars']['web2'].update(lvs_address='192.0.2.300'),
-     ("lvs_address '192.0.2.300' is not an IP address", 'real_servers[1].host', {'web2'})),
+     ("lvs_address '192.0.2.300' is not an IP address", 'lvs_address', {'web2'})),
     ('DR real server host outside lvs_real_servers', lambda d: d['real_servers'].remove('web2'),
      ('web2 serves DR service', 'real_servers (web2)', {'web2'})),
     ('NAT real server host outside lvs_real_servers', lambda d: d['real_servers'].remove('app1'), None),
@@ -258,15 +259,14 @@ def test_nat_real_server_outside_the_inventory_is_a_warning():
     assert 'cannot tell whether its replies go back' in result['warnings'][0]['message']
 
 
-def test_real_servers_only_inventory_warns_that_director_rules_were_not_run():
+def test_an_inventory_without_directors_is_refused():
     data = copy.deepcopy(BASE)
     data['directors'] = []
     data['instances'] = []
     for service in data['services']:
         service.pop('vrrp_instance')
     result = run(data)
-    assert result['problems'] == []
-    assert [w['variable'] for w in result['warnings']] == ['lvs_directors']
+    assert [p['variable'] for p in result['problems']] == ['lvs_directors']
     assert result['rollout_order'] == []
 
 
@@ -281,7 +281,7 @@ def test_every_problem_at_once():
     found = '\n'.join(p['text'] for p in result['problems'])
     for fragment in BAD_FIXTURE_MESSAGES:
         assert fragment in found, fragment
-    assert len(result['problems']) == 15
+    assert len(result["problems"]) == 16
 
 
 def test_several_problems_of_one_service_are_all_reported():
@@ -338,3 +338,40 @@ def test_shipped_inventories_pass(source):
     for warning in result['warnings']:
         assert warning['variable'] == 'director_subnets' or 'NAT' in warning['message'], warning['text']
     assert sorted(result['rollout_order']) == sorted(groups['lvs_directors'])
+
+
+def test_rules_across_items_see_items_with_field_problems():
+    """One run lists every problem: a service with a bad field still takes part in the VIP rules,
+    an instance with a bad field in the virtual_router_id rule."""
+    data = copy.deepcopy(BASE)
+    svc(data, 'www').update(scheduler='fastest', vip='203.0.113.100')
+    inst(data, 'VI_NAT').update(interface='eth0', preempt_delay=-5)
+    result = run(data)
+    variables = sorted(set(p['variable'] for p in result['problems']))
+    assert 'lvs_virtual_services[0] (www).scheduler' in variables
+    assert 'lvs_virtual_services[0] (www).vip' in variables  # outside the subnets of eth0
+    assert 'lvs_vrrp_instances[1] (VI_NAT).preempt_delay' in variables
+    assert 'lvs_vrrp_instances (VI_NAT, VI_WEB)' in variables  # same virtual_router_id on eth0
+
+
+def test_a_bad_field_is_not_also_reported_through_the_rules_it_was_left_out_of():
+    data = copy.deepcopy(BASE)
+    inst(data, 'VI_NAT').update(interface='eth 1')
+    result = run(data)
+    assert [p['variable'] for p in result['problems']] == ['lvs_vrrp_instances[1] (VI_NAT).interface']
+
+
+def test_docs_list_every_range_and_role_variable():
+    """docs/preflight.md names every numeric keyword the model ranges and every role variable it checks."""
+    from ansible_collections.lvs.cluster.plugins.module_utils import model, settings
+    with open(os.path.join(REPO, 'docs', 'preflight.md')) as handle:
+        text = handle.read()
+    names = set(k.replace('advert_int_v2', 'advert_int').replace('advert_int_v3', 'advert_int')
+                .replace('virtual_port', 'port').replace('threshold', 'uthreshold') for k in model.RANGES)
+    names |= set('director_' + k for k in settings.DIRECTOR if k not in ('packages', 'sysctl', 'fast_rerun', 'ipvsadm_purge',
+                                                                       'handover', 'health_check', 'vrrp_strict',
+                                                                       'vrrp_skip_check_adv_addr', 'smtp_alert',
+                                                                       'enable_script_security'))
+    names |= set('real_server_' + k for k in ('interface', 'rp_filter'))
+    missing = sorted(name for name in names if '`%s' % name not in text)
+    assert missing == [], missing

@@ -213,12 +213,13 @@ def test_handover_track_file_in_every_instance(rendered, topology):
 
 
 def test_handover_dropin_names_every_vip(rendered):
-    lib = '/usr/local/libexec/lvs-cluster/lvs-handover'
     text = rendered['kitchen_sink']['_dropin']['d1']
+    # render.yml points director_libexec_dir into its output directory; the rest are role defaults
+    lib = re.search(r'^ExecStartPre=-(/\S+/libexec/lvs-handover) ', text, re.M).group(1)
     assert '[Service]' in text
     assert 'ExecStartPre=-%s hold /run/lvs-cluster/handover\n' % lib in text
     assert 'ExecStartPost=%s release /run/lvs-cluster/handover 30\n' % lib in text
-    stop = re.search(r'^ExecStop=%s stop /run/lvs-cluster/handover 10 0.2 (.*)$' % re.escape(lib), text, re.M)
+    stop = re.search(r'^ExecStop=%s stop /run/lvs-cluster/handover 10 0.1 (.*)$' % re.escape(lib), text, re.M)
     assert stop, text
     vips = stop.group(1).split()
     conf_text = rendered['kitchen_sink']['d1']
@@ -234,7 +235,7 @@ def test_handover_dropin_names_every_vip(rendered):
 
 
 def test_handover_off(tmp_path, collections):
-    rc, output = render('seed002_single_vip_rr', str(tmp_path), collections, extra=('-e', 'director_handover=false'))
+    rc, output = render('seed002_single_vip_rr', str(tmp_path), collections, extra=('-e', '{"director_handover": false}'))
     assert rc == 0, output
     text = conf(tmp_path, 'director1')
     assert 'lvs_handover' not in text and 'lvs_pin' not in text and 'track_file' not in text
