@@ -304,5 +304,5 @@ def test_fast_renderer_gives_the_role_bytes(rendered, topology, tmp_path):
         extra = {'director_libexec_dir': libexec.group(1)} if libexec else {}
         assert director_render.render_topology(topology, host, extra) == text, (topology, host)
         hostvars, groups = director_render.load_topology(topology)
-        variables = director_render.director_vars(hostvars, groups, host, {'director_handover_drain': 0.2})
+        variables = director_render.director_vars(hostvars, groups, host, extra)
         assert director_render.render('keepalived-handover.conf.j2', variables) == rendered[topology]['_dropin'][host]

@@ -143,11 +143,11 @@ FULL_INSTANCES = [
 FULL_SERVICES = [
     {'name': 'web', 'vip': '10.0.0.100', 'port': 443, 'vrrp_instance': 'VI_WEB', 'scheduler': 'mh',
      'scheduler_flags': ['mh-port'], 'method': 'TUN', 'delay_loop': 2, 'persistence_timeout': 600,
-     'persistence_granularity': '255.255.255.0', 'quorum': 0, 'hysteresis': 0, 'quorum_up': '/bin/qu',
+     'persistence_granularity': '255.255.255.0', 'quorum': 1, 'hysteresis': 0, 'quorum_up': '/bin/qu',
      'quorum_down': '/bin/qd', 'virtualhost': 'www.example.com', 'alpha': True, 'omega': True, 'ha_suspend': True,
      'inhibit_on_failure': True, 'sorry_server': {'address': '10.0.0.30', 'port': 8443, 'method': 'DR', 'inhibit': True},
      'checker': {'type': 'HTTP_GET', 'http_protocol': '1.1',
-                 'urls': [{'path': '/a', 'status_code': 200, 'virtualhost': 'a.example'}, {'path': '/b', 'digest': 'ABC'}]},
+                 'urls': [{'path': '/a', 'status_code': 200, 'virtualhost': 'a.example'}, {'path': '/b', 'digest': '640205B7B0FC66C1EA91C463FAC6334D'}]},
      'real_servers': [
          {'address': '10.0.0.22', 'weight': 0, 'notify_up': '/bin/up', 'notify_down': '/bin/down'},
          {'address': '10.0.0.21', 'port': 8443,
@@ -278,7 +278,7 @@ FULL_BLOCKS = [
     delay_loop 2
     persistence_timeout 600
     persistence_granularity 255.255.255.0
-    quorum 0
+    quorum 1
     hysteresis 0
     quorum_up "/bin/qu"
     quorum_down "/bin/qd"
@@ -317,7 +317,7 @@ FULL_BLOCKS = [
             }
             url {
                 path /b
-                digest abc
+                digest 640205b7b0fc66c1ea91c463fac6334d
             }
         }
     }
@@ -448,7 +448,8 @@ def test_track_interfaces(interfaces, expected):
 
 @pytest.mark.parametrize('scripts', [['chk_one'], ['chk_b', 'chk_a']])
 def test_track_scripts(scripts):
-    text = block(conf([inst(track_scripts=scripts)]), 'vrrp_instance VI_1')
+    defined = [{'name': name, 'script': '/bin/true'} for name in scripts]
+    text = block(conf([inst(track_scripts=scripts)], all_vars={'director_vrrp_scripts': defined}), 'vrrp_instance VI_1')
     assert block(text, 'track_script {') == 'track_script {\n%s\n    }' % '\n'.join(
         '        %s' % name for name in sorted(scripts))
 
@@ -498,7 +499,6 @@ def test_priorities(changes, d1, d2):
     ({}, [], ['authentication', 'unicast', 'garp_master', 'virtual_ipaddress_excluded', 'track_script', 'notify_']),
     ({'version': 2, 'auth_pass': 'pw'}, ['authentication {\n        auth_type PASS\n        auth_pass pw\n    }'], []),
     ({'version': 2, 'auth_pass': 'pw', 'auth_type': 'AH'}, ['auth_type AH\n'], ['PASS']),
-    ({'version': 3, 'auth_pass': 'pw'}, [], ['authentication', 'pw']),   # VRRPv3 has no authentication
     ({'garp_master_delay': 0, 'garp_master_refresh': 0}, ['garp_master_delay 0\n', 'garp_master_refresh 0\n'], []),
     ({'garp_master_delay': 2}, ['    garp_master_delay 2\n'], ['garp_master_refresh']),
     ({'garp_master_refresh': 9}, ['    garp_master_refresh 9\n'], ['garp_master_delay']),
@@ -520,17 +520,18 @@ def test_instance_keywords(changes, present, absent):
         assert fragment not in text, (fragment, text)
 
 
-@pytest.mark.parametrize('changes', [
-    {'notify_master': '', 'notify_backup': '', 'notify_fault': '', 'notify_stop': ''},
-    {'extra_vips': [{'address': '10.0.0.5', 'prefix': 24, 'dev': 'eth0', 'label': ''}]},
-    {'extra_vips': [{'address': '2001:db8::5', 'prefix': 64, 'dev': 'eth0', 'label': ''}]},   # excluded (IPv6)
-    {'version': 2, 'auth_pass': ''},
+@pytest.mark.parametrize('changes, field', [
+    ({'notify_master': ''}, 'notify_master'),
+    ({'extra_vips': [{'address': '10.0.0.5', 'prefix': 24, 'dev': 'eth0', 'label': ''}]}, 'label'),
+    ({'extra_vips': [{'address': '2001:db8::5', 'prefix': 64, 'dev': 'eth0', 'label': ''}]}, 'label'),
+    ({'version': 2, 'auth_pass': ''}, 'auth_pass'),
+    ({'version': 3, 'auth_pass': 'pw'}, 'VRRPv3 has no authentication'),   # keepalived would drop it
 ])
-def test_empty_strings_are_unset_in_an_instance(changes):
-    """An inventory that blanks a setting (``notify_master: ""``) gets no keyword, not an empty one."""
-    text = block(conf([inst(**changes)]), 'vrrp_instance VI_1')
-    for word in ('notify_', 'label', 'authentication', '""'):
-        assert word not in text, text
+def test_settings_refused_rather_than_rendered_empty(changes, field):
+    """An empty keyword (``notify_master ""``, ``label``) never reaches keepalived.conf: the model
+    refuses it and names the field."""
+    with pytest.raises(AnsibleFilterError, match=field):
+        conf([inst(**changes)])
 
 
 def test_unicast_on_a_lone_director():
@@ -555,8 +556,6 @@ def test_sync_group():
 @pytest.mark.parametrize('all_vars, extra, handover, pin, hook', [
     ({}, {}, True, True, True),
     ({'director_handover': False}, {}, False, False, True),
-    ({'director_handover': 'no'}, {}, False, False, True),       # | bool: a string from -e counts
-    ({'director_handover': 'yes'}, {}, True, True, True),
     ({'director_vrrp_state_dir': ''}, {}, True, True, False),
     ({}, {'director_handover_file': '/run/x/hand'}, True, True, True),
 ])
@@ -634,12 +633,14 @@ def test_virtual_server_keywords(changes, present, absent):
         assert fragment not in text, (fragment, text)
 
 
-def test_empty_strings_are_unset_in_a_service():
-    text = block(conf(services=[svc(quorum_up='', quorum_down='', virtualhost='',
-                                    real_servers=[{'address': '10.0.0.21', 'notify_up': '', 'notify_down': ''}])]),
-                 'virtual_server ')
-    for word in ('quorum', 'virtualhost', 'notify', '""'):
-        assert word not in text, text
+@pytest.mark.parametrize('changes, field', [
+    ({'quorum_up': ''}, 'quorum_up'),
+    ({'virtualhost': ''}, 'virtualhost'),
+    ({'real_servers': [{'address': '10.0.0.21', 'notify_up': ''}]}, 'notify_up'),
+])
+def test_service_settings_refused_rather_than_rendered_empty(changes, field):
+    with pytest.raises(AnsibleFilterError, match=field):
+        conf(services=[svc(**changes)])
 
 
 def test_no_delay_loop_when_director_delay_loop_is_null():
