@@ -9,6 +9,7 @@
     tests/tools/mutate.py --lines 60-80 plugins/module_utils/sysctl.py
     tests/tools/mutate.py --tests tests/unit/x.py FILE          # other tests than the default selection
     tests/tools/mutate.py --json out.json FILE...
+    tests/tools/mutate.py --budget 600 FILE                     # stop after 10 minutes (the rest is counted)
 
 For each mutant the file is changed in place (the collection path points at this checkout), the
 selected unit tests run (``pytest -x -q``), and the file is put back. A mutant is killed when the
@@ -35,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -378,7 +380,13 @@ def parse_lines(spec):
     return wanted
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt('signal %d' % signum)
+
+
 def main():
+    # the mutated file is put back in a finally: let a SIGTERM unwind to it as Ctrl-C does
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('files', nargs='+', help='files to mutate, relative to the repository')
     parser.add_argument('--tests', action='append', help='test files to run (default: the selection for the file)')
@@ -386,10 +394,12 @@ def main():
     parser.add_argument('--lines', help='only mutants of these lines (e.g. 10-20,33)')
     parser.add_argument('--timeout', type=float, default=120, help='seconds per test run (a timeout counts as killed)')
     parser.add_argument('--json', help='write the results to this file')
+    parser.add_argument('--budget', type=float, help='stop trying new mutants after this many seconds in all')
     args = parser.parse_args()
     wanted = parse_lines(args.lines)
     results = []
     totals = {}
+    deadline = time.time() + args.budget if args.budget else None
     for rel in args.files:
         rel = os.path.relpath(os.path.abspath(rel), REPO)
         path = os.path.join(REPO, rel)
@@ -415,6 +425,10 @@ def main():
         counts = totals.setdefault(rel, {'tried': 0, 'killed': 0, 'survived': 0})
         try:
             for number, what, text in found:
+                if deadline is not None and time.time() > deadline:
+                    counts['untried'] = len(found) - counts['tried']
+                    print('   budget spent: %d mutants not tried' % counts['untried'], flush=True)
+                    break
                 with open(path, 'w') as handle:
                     handle.write(text)
                 started = time.time()
@@ -432,7 +446,8 @@ def main():
         finally:
             shutil.copyfile(backup.name, path)
             os.unlink(backup.name)
-        print('   %s: tried %d, killed %d, survived %d' % (rel, counts['tried'], counts['killed'], counts['survived']),
+        print('   %s: tried %d, killed %d, survived %d%s' % (rel, counts['tried'], counts['killed'], counts['survived'],
+                                                         ', not tried %d' % counts['untried'] if counts.get('untried') else ''),
               flush=True)
     if args.json:
         with open(args.json, 'w') as handle:
