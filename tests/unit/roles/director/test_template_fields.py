@@ -588,6 +588,7 @@ def test_handover_pin_and_state_hook(all_vars, extra, handover, pin, hook):
     ({'director_script_user': 'ka'}, ['    script_user ka\n'], []),
     ({'director_router_id': 'R1'}, ['    router_id R1\n'], ['router_id d1']),
     ({'director_vrrp_garp_master_refresh': 0}, [], ['vrrp_garp_master_refresh']),
+    ({'director_vrrp_garp_master_refresh': 7}, ['    vrrp_garp_master_refresh 7\n'], []),
     ({'director_smtp_server': 'mail'}, ['    smtp_server mail\n    smtp_connect_timeout 30\n'], ['smtp_alert']),
     ({'director_notification_email_from': 'x@y'}, ['    notification_email_from x@y\n'], ['notification_email {']),
     ({'director_lvs_sync_daemon': {'interface': 'eth1', 'instance': 'VI_1'}}, ['    lvs_sync_daemon eth1 inst VI_1\n'],
