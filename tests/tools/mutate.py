@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Mutation testing of lvs.cluster's unit tests: one-line bugs applied one at a time.
@@ -230,8 +230,7 @@ def python_mutants(text):
             else:
                 text_new = ''.join(lines[:number - 1]) + indent + 'pass\n' + ''.join(lines[last:])
                 found.append((number, 'statement (lines %d-%d) -> pass' % (number, last), text_new))
-        for item in found:
-            yield item
+        yield from found
 
 
 def _simple_statements(toks):
@@ -339,8 +338,7 @@ def template_mutants(text):
                     if other != attr.group(2) and _related(other, attr.group(2)):
                         found += emit(line[:a] + expr[:attr.start(2)] + other + expr[attr.end(2):] + line[b:],
                                       '%s.%s -> %s.%s' % (attr.group(1), attr.group(2), attr.group(1), other))
-        for item in found:
-            yield item
+        yield from found
 
 
 def _related(one, other):
@@ -375,7 +373,7 @@ def parse_lines(spec):
         return None
     wanted = set()
     for part in spec.split(','):
-        low, _, high = part.partition('-')
+        low, dummy, high = part.partition('-')
         wanted.update(range(int(low), int(high or low) + 1))
     return wanted
 
@@ -387,7 +385,7 @@ def _interrupt(signum, frame):
 def main():
     # the mutated file is put back in a finally: let a SIGTERM unwind to it as Ctrl-C does
     signal.signal(signal.SIGTERM, _interrupt)
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('files', nargs='+', help='files to mutate, relative to the repository')
     parser.add_argument('--tests', action='append', help='test files to run (default: the selection for the file)')
     parser.add_argument('--list', action='store_true', help='list the mutants, run nothing')
@@ -409,7 +407,7 @@ def main():
         found = [m for m in mutants(rel, original) if wanted is None or m[0] in wanted]
         print('== %s: %d mutants, tests: %s' % (rel, len(found), ' '.join(tests) or 'NONE'), flush=True)
         if args.list:
-            for number, what, _ in found:
+            for number, what, dummy in found:
                 print('%s:%d: %s' % (rel, number, what))
             continue
         if not tests:
@@ -440,14 +438,13 @@ def main():
                                 'original': original.splitlines()[number - 1], 'mutated': new_line,
                                 'seconds': round(time.time() - started, 2)})
                 if status == 'survived':
-                    print('   SURVIVED %s:%d: %s\n      - %s\n      + %s' % (rel, number, what,
-                                                                       original.splitlines()[number - 1].strip(),
-                                                                       new_line.strip()), flush=True)
+                    shown = (rel, number, what, original.splitlines()[number - 1].strip(), new_line.strip())
+                    print('   SURVIVED %s:%d: %s\n      - %s\n      + %s' % shown, flush=True)
         finally:
             shutil.copyfile(backup.name, path)
             os.unlink(backup.name)
-        print('   %s: tried %d, killed %d, survived %d%s' % (rel, counts['tried'], counts['killed'], counts['survived'],
-                                                         ', not tried %d' % counts['untried'] if counts.get('untried') else ''),
+        rest = ', not tried %d' % counts['untried'] if counts.get('untried') else ''
+        print('   %s: tried %d, killed %d, survived %d%s' % (rel, counts['tried'], counts['killed'], counts['survived'], rest),
               flush=True)
     if args.json:
         with open(args.json, 'w') as handle:

@@ -132,4 +132,3 @@ def test_vrrp2_advert_int_low_edge():
     for value in (0, 1.5):
         with pytest.raises(model.ModelError, match='advert_int'):
             view(put, value)
-

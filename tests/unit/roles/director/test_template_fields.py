@@ -17,8 +17,8 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lvs.cluster.tests.unit.lib.director_render import (block, director_vars, inventory, render,
-                                                                             render_conf)
+from ansible_collections.lvs.cluster.tests.unit.lib.director_render import (
+    block, director_vars, inventory, render, render_conf)
 
 INST = {'name': 'VI_1', 'interface': 'eth0', 'virtual_router_id': 51, 'master': 'd1'}
 SVC = {'name': 'web', 'vip': '10.0.0.100', 'port': 80, 'real_servers': [{'address': '10.0.0.21'}]}
@@ -648,8 +648,8 @@ def test_no_delay_loop_when_director_delay_loop_is_null():
     """director_delay_loop: null leaves keepalived's own default: no delay_loop line."""
     text = block(conf(all_vars={'director_delay_loop': None}), 'virtual_server ')
     assert 'delay_loop' not in text
-    assert 'delay_loop 4\n' in block(conf([INST], [svc(delay_loop=4)], all_vars={'director_delay_loop': None}),
-                                    'virtual_server ')
+    text = conf([INST], [svc(delay_loop=4)], all_vars={'director_delay_loop': None})
+    assert 'delay_loop 4\n' in block(text, 'virtual_server ')
 
 
 def test_ipvsadm_managed_service_is_not_in_keepalived_conf():
