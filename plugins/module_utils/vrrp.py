@@ -12,8 +12,6 @@ __metaclass__ = type
 
 import os
 
-STATES = ('MASTER', 'BACKUP', 'FAULT', 'STOP', 'INIT', 'DELETED')
-
 
 def parse_state(text):
     """``state=MASTER\\npriority=150\\nsince=1700000000.1\\nkind=INSTANCE`` -> dict."""

@@ -1,117 +1,223 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""keepalived.conf rendered in-process from the director role's own templates, for property tests.
+"""The director (and real_server) role's templates rendered in Python: milliseconds instead of an ansible-playbook run.
 
-The role renders ``roles/director/templates/keepalived.conf.j2`` with Ansible's template module;
-this renders the same files with jinja2 and Ansible's own ``comment`` and ``bool`` filters, the
-role's defaults (``defaults/main.yml``) and the variables of ``vars/main.yml`` the templates
-read, evaluated the way Ansible would (native types). About a millisecond per render, against
-seconds for a playbook run; ``test_director_render.py`` checks that both give the same bytes for
-every seed topology.
+``render_conf(inventory_vars, host, ...)`` renders roles/director/templates/keepalived.conf.j2 the
+way ``tasks/render.yml`` does: ``director_view`` from the lvs.cluster filter (the same model code),
+the role defaults under the inventory, the role vars (vars/main.yml, templated the way Ansible
+would: native types) over both, Ansible's own filters (``comment``, ``bool`` ...), and the template
+module's Jinja settings (trim_blocks, the source's trailing newlines kept). test_render.py checks that this gives
+the role's bytes for every seed topology; the unit tests of the templates use it to change one
+input at a time.
 
-Usage::
-
-    import director_render
-    variables = director_render.variables('d1', overrides={'director_vrrp_version': 2})
-    view = model.director_view(services, instances, 'd1', ['d1', 'd2'], hostvars,
-                               director_render.settings(variables))
-    text = director_render.render(view, variables)
-
-``variables(host, overrides)`` returns the role's variables for ``host`` (defaults, then
-``overrides`` as host or extra vars); ``settings(variables)`` is ``director_settings`` (the
-model's settings argument); ``context(view, variables)`` adds the view and what vars/main.yml
-derives from it (what keepalived_conf.expected_tree reads); ``render(view, variables)`` is the file.
+A variable of vars/main.yml that cannot be computed here (lookups of files on the controller) is
+left out; the templates do not use those.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import copy
 import os
 
 import jinja2
-import jinja2.nativetypes
 import yaml
+from jinja2.nativetypes import NativeEnvironment
 
-from ansible.plugins.filter.core import comment, to_bool
+from ansible.plugins.filter import core as filter_core
+from ansible.plugins.filter import mathstuff
+from ansible.plugins.test import core as test_core
+from ansible_collections.lvs.cluster.plugins.filter import lvs as lvs_filters
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
-ROLE = os.path.join(REPO, 'roles', 'director')
-TEMPLATES = os.path.join(ROLE, 'templates')
-# ansible-core's default for the ansible_managed variable.
-ANSIBLE_MANAGED = 'Ansible managed'
-# vars/main.yml entries the templates read (others use lookups and hostvars the templates never need).
-DERIVED = ('director_handover_pin_file', 'director_pinnable')
+ROLES = os.path.join(REPO, 'roles')
+TOPOLOGIES = os.path.join(REPO, 'tests', 'unit', 'fixtures', 'topologies')
+ANSIBLE_MANAGED = 'Ansible managed'   # ansible-core's default DEFAULT_MANAGED_STR
+
+# Ansible's own filters (comment, bool, combine, dirname ...) and tests where Jinja has none of the
+# name (Ansible's default, map ... expect its own templar), and the collection's.
+_FILTERS = dict((name, func) for name, func in dict(filter_core.FilterModule().filters(),
+                                                    **mathstuff.FilterModule().filters()).items()
+                if name not in jinja2.Environment().filters)
+_FILTERS.update({
+    'lvs.cluster.director_view': lvs_filters.director_view,
+    'lvs.cluster.real_server_vips': lvs_filters.real_server_vips,
+})
+_TESTS = dict((name, func) for name, func in test_core.TestModule().tests().items()
+              if name not in jinja2.Environment().tests)
 
 
-def _load(path):
+def _yaml(path):
     with open(path) as handle:
         return yaml.safe_load(handle) or {}
 
 
-DEFAULTS = _load(os.path.join(ROLE, 'defaults', 'main.yml'))
-VARS = _load(os.path.join(ROLE, 'vars', 'main.yml'))
-
-FILTERS = {
-    'comment': comment,
-    'bool': to_bool,
-    'dirname': os.path.dirname,
-}
+_ENVIRONMENTS = {}
 
 
-def _environment(cls):
-    # The template module's settings: trim_blocks, no lstrip_blocks; Jinja drops the last newline
-    # of every template (included ones too) and Ansible puts the top template's back (render()).
-    env = cls(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=False,
-              undefined=jinja2.StrictUndefined)
-    env.filters.update(FILTERS)
-    return env
+def environment(role):
+    """A Jinja environment over ``roles/<role>/templates`` set up as the template module sets it."""
+    if role not in _ENVIRONMENTS:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROLES, role, 'templates')),
+                                 trim_blocks=True, undefined=jinja2.StrictUndefined)
+        env.filters.update(_FILTERS)
+        env.tests.update(_TESTS)
+        _ENVIRONMENTS[role] = env
+    return _ENVIRONMENTS[role]
 
 
-_ENV = _environment(jinja2.Environment)
-_NATIVE = _environment(jinja2.nativetypes.NativeEnvironment)
-_TEMPLATE = _ENV.get_template('keepalived.conf.j2')
-with open(os.path.join(TEMPLATES, 'keepalived.conf.j2')) as _handle:
-    _SOURCE = _handle.read()
-_NEWLINES = len(_SOURCE) - len(_SOURCE.rstrip('\n'))
+_COMPILED = {}
 
 
-def _evaluate(value, context):
-    """A variable's value as Ansible templates it (native types), for strings holding Jinja."""
-    if isinstance(value, str) and ('{{' in value or '{%' in value):
-        return _NATIVE.from_string(value).render(**context)
+def _native_template(value):
+    """``value`` compiled once by a Jinja environment that keeps native types (as Ansible's)."""
+    if value not in _COMPILED:
+        env = NativeEnvironment(undefined=jinja2.StrictUndefined)
+        env.filters.update(_FILTERS)
+        env.tests.update(_TESTS)
+        env.globals['lookup'] = _no_lookup
+        _COMPILED[value] = env.from_string(value)
+    return _COMPILED[value]
+
+
+def _no_lookup(*args, **kwargs):
+    raise jinja2.UndefinedError('lookup() is not available in the fast renderer')
+
+
+def _template_value(value, variables):
+    """``value`` with every string that holds a template evaluated natively (as Ansible does)."""
+    if isinstance(value, str):
+        if '{{' in value or '{%' in value:
+            return _native_template(value).render(variables)
+        return value
+    if isinstance(value, dict):
+        return dict((key, _template_value(item, variables)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_template_value(item, variables) for item in value]
     return value
 
 
-def variables(inventory_hostname, overrides=None):
-    """The director role's variables for ``inventory_hostname``: its defaults, then ``overrides``
-    (host, group or extra vars), templated strings evaluated."""
-    result = dict(DEFAULTS)
-    result.update(overrides or {})
-    result['inventory_hostname'] = inventory_hostname
-    result.setdefault('ansible_managed', ANSIBLE_MANAGED)
-    for key, value in list(result.items()):
-        result[key] = _evaluate(value, result)
-    return result
+def resolve(variables):
+    """Every templated variable evaluated, in dependency order; those that cannot be are dropped."""
+    done = dict((k, v) for k, v in variables.items() if _plain(v))
+    pending = dict((k, v) for k, v in variables.items() if k not in done)
+    while pending:
+        progress = False
+        for key in list(pending):
+            try:
+                done[key] = _template_value(pending[key], done)
+            except (jinja2.UndefinedError, jinja2.TemplateAssertionError):
+                continue
+            del pending[key]
+            progress = True
+        if not progress:
+            break
+    return done
 
 
-def settings(variables_):
-    """``director_settings`` of vars/main.yml evaluated with ``variables_``: the model's settings."""
-    return {key: _evaluate(value, variables_) for key, value in VARS['director_settings'].items()}
+def _plain(value):
+    if isinstance(value, str):
+        return '{{' not in value and '{%' not in value
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return True
 
 
-def context(view, variables_):
-    """Everything the templates read: ``variables_``, ``director_view`` and the vars/main.yml
-    entries derived from them (unless ``variables_`` sets them)."""
-    result = dict(variables_)
-    result['director_view'] = view
-    for key in DERIVED:
-        if key not in variables_:
-            result[key] = _evaluate(VARS[key], result)
-    return result
+def load_topology(name_or_path):
+    """A one-file topology inventory (tests/unit/fixtures/topologies/NAME.yml) as plain data:
+    ``(hostvars, groups)``, each host's variables merged as Ansible merges them (all, then its
+    groups from the top down, then the host's own)."""
+    path = name_or_path if os.path.sep in name_or_path else os.path.join(TOPOLOGIES, name_or_path + '.yml')
+    hostvars, groups = {}, {'all': []}
+
+    def walk(name, group, inherited):
+        own = dict(inherited, **(group.get('vars') or {}))
+        groups.setdefault(name, [])
+        for host, hvars in (group.get('hosts') or {}).items():
+            merged = dict(copy.deepcopy(own), **copy.deepcopy(hostvars.get(host, {})), **(hvars or {}))
+            hostvars[host] = merged
+            for members in (groups[name], groups['all']):
+                if host not in members:
+                    members.append(host)
+        for child, sub in (group.get('children') or {}).items():
+            walk(child, sub or {}, own)
+
+    walk('all', _yaml(path)['all'], {})
+    return hostvars, groups
 
 
-def render(view, variables_):
-    """keepalived.conf for ``view`` with the role variables ``variables_`` (see :func:`variables`)."""
-    text = _TEMPLATE.render(**context(view, variables_))
-    missing = _NEWLINES - (len(text) - len(text.rstrip('\n')))
+def inventory(instances, services, directors=('d1', 'd2'), all_vars=None, host_vars=None):
+    """``(hostvars, groups)`` of a small inventory: ``directors`` (lvs_address 10.0.0.11, .12 ...)
+    sharing ``lvs_vrrp_instances``, ``lvs_virtual_services`` and ``all_vars``."""
+    shared = dict(all_vars or {}, lvs_vrrp_instances=instances, lvs_virtual_services=services)
+    hostvars = {}
+    for index, host in enumerate(directors):
+        hostvars[host] = dict(copy.deepcopy(shared), lvs_address='10.0.0.%d' % (11 + index),
+                              **copy.deepcopy((host_vars or {}).get(host) or {}))
+    return hostvars, {'all': list(directors), 'lvs_directors': list(directors)}
+
+
+def role_vars(role, hostvars, groups, host, extra=None, facts=None):
+    """The variables ``roles/<role>`` sees on ``host``: its defaults, the inventory's, its vars,
+    ``facts`` (set_fact), ``extra`` (include_role vars) and the magic ones, each over the one before,
+    every template in them evaluated (or left out when it cannot be)."""
+    variables = _yaml(os.path.join(ROLES, role, 'defaults', 'main.yml'))
+    variables.update(copy.deepcopy(hostvars[host]))
+    variables.update(_yaml(os.path.join(ROLES, role, 'vars', 'main.yml')))
+    variables.update(facts or {})
+    variables.update(extra or {})
+    variables.update(inventory_hostname=host, ansible_managed=ANSIBLE_MANAGED, groups=groups, hostvars=hostvars)
+    resolved = resolve(variables)
+    for key, value in (facts or {}).items():
+        if key not in resolved:
+            _template_value(value, resolved)   # raises the model's error
+    return resolved
+
+
+def director_vars(hostvars, groups, host, extra=None):
+    """The variables the director role sees on ``host``, ``director_view`` computed as
+    tasks/view.yml computes it. ``extra``: include_role vars, over everything."""
+    view = _yaml(os.path.join(ROLES, 'director', 'tasks', 'view.yml'))[0]['ansible.builtin.set_fact']
+    return role_vars('director', hostvars, groups, host, extra, {'director_view': view['director_view']})
+
+
+def real_server_vars(hostvars, groups, host, extra=None):
+    """The variables the real_server role sees on ``host`` (no facts gathered)."""
+    return role_vars('real_server', hostvars, groups, host, extra)
+
+
+def render(template, variables, role='director'):
+    """The text of ``roles/<role>/templates/<template>`` for ``variables``.
+
+    Jinja drops the last newline of every template, included ones too; the template module then
+    gives the file back the trailing newlines its source has and the result lacks."""
+    env = environment(role)
+    source = env.loader.get_source(env, template)[0]
+    text = env.get_template(template).render(variables)
+    missing = (len(source) - len(source.rstrip('\n'))) - (len(text) - len(text.rstrip('\n')))
     return text + '\n' * max(0, missing)
+
+
+def render_conf(hostvars, groups, host, extra=None):
+    """keepalived.conf of ``host`` (see director_vars for the arguments)."""
+    return render('keepalived.conf.j2', director_vars(hostvars, groups, host, extra))
+
+
+def render_topology(name, host, extra=None):
+    """keepalived.conf of ``host`` in a seed topology, as tests/unit/roles/director/render.yml writes it
+    (pass ``extra`` = that playbook's director_libexec_dir for a byte-for-byte comparison)."""
+    hostvars, groups = load_topology(name)
+    return render_conf(hostvars, groups, host, extra)
+
+
+def block(text, header):
+    """The text of the block of ``text`` that starts with ``header`` (brace matched)."""
+    start = text.index(header)
+    depth = 0
+    for pos in range(text.index('{', start), len(text)):
+        depth += {'{': 1, '}': -1}.get(text[pos], 0)
+        if depth == 0:
+            return text[start:pos + 1]
+    raise AssertionError('unbalanced block ' + header)

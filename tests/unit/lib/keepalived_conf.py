@@ -393,7 +393,7 @@ def _virtual_server(vs):
 
 def expected_tree(view, variables):
     """The tree keepalived.conf must have for ``view`` (model.director_view; the role variables it
-    renders are ``view['settings']``) and ``variables`` (director_render.context: director_pinnable,
+    renders are ``view['settings']``) and ``variables`` (keepalived_render.context: director_pinnable,
     director_handover_pin_file)."""
     v = dict(variables, director_view=view)
     s = view['settings']

@@ -36,10 +36,10 @@ from ansible.plugins.filter.core import comment  # noqa: E402
 from ansible_collections.lvs.cluster.plugins.module_utils import model, preflight  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'lib'))
-import director_render  # noqa: E402
+import keepalived_render  # noqa: E402
 import keepalived_conf  # noqa: E402
 
-REPO = director_render.REPO
+REPO = keepalived_render.REPO
 BUDGET = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
@@ -181,7 +181,7 @@ def inventory(kind, field, value):
 
 
 def director_variables(director):
-    return director_render.variables(director, dict(DIRECTOR_VARS, **HOSTVARS[director]))
+    return keepalived_render.variables(director, dict(DIRECTOR_VARS, **HOSTVARS[director]))
 
 
 VARIABLES = {d: director_variables(d) for d in DIRECTORS}
@@ -192,15 +192,15 @@ def check_director(services, instances, director='dir1', variables=None):
     variables = variables or VARIABLES[director]
     try:
         view = model.director_view(services, instances, director, DIRECTORS, HOSTVARS,
-                                   director_render.settings(variables))
+                                   keepalived_render.settings(variables))
     except model.ModelError:
         return None
-    text = director_render.render(view, variables)
+    text = keepalived_render.render(view, variables)
     try:
         parsed = keepalived_conf.parse(text)
     except keepalived_conf.ConfError as err:
         raise AssertionError('the model accepted it, and keepalived cannot read the file: %s\n%s' % (err, text))
-    expected = keepalived_conf.expected_tree(view, director_render.context(view, variables))
+    expected = keepalived_conf.expected_tree(view, keepalived_render.context(view, variables))
     difference = keepalived_conf.diff(parsed, expected)
     assert difference is None, 'the model accepted it, and a value left its place: %s\n%s' % (difference, text)
     return view
@@ -319,7 +319,7 @@ def role_variables(field, value):
     overrides['director_lvs_sync_daemon'] = {'interface': 'eth0', 'instance': 'VI_1', 'id': 5}
     overrides['director_lvs_timeouts'] = {'tcp': 900}
     _put(overrides, field, value)
-    return director_render.variables('dir1', overrides)
+    return keepalived_render.variables('dir1', overrides)
 
 
 @BUDGET

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""tests/unit/lib/director_render.py (the in-process renderer of the property tests) writes the
+"""tests/unit/lib/keepalived_render.py (the in-process renderer of the property tests) writes the
 same bytes as the role (render.yml: include_role, template, keepalived -t), and the file reads
 back as the tree keepalived_conf.expected_tree builds from the view.
 
@@ -21,7 +21,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'lib'))
-import director_render  # noqa: E402
+import keepalived_render  # noqa: E402
 import keepalived_conf  # noqa: E402
 
 from ansible_collections.lvs.cluster.plugins.module_utils import model  # noqa: E402
@@ -54,10 +54,10 @@ def test_same_bytes_as_the_role(role_output, host):
     directors = inventory['lvs_directors']['hosts']
     hvars = dict(hostvars[host], director_keepalived_conf='%s/%s.conf' % (outdir, host),
                  director_libexec_dir='%s/libexec' % outdir)   # as render.yml sets them
-    variables = director_render.variables(host, hvars)
+    variables = keepalived_render.variables(host, hvars)
     view = model.director_view(hvars.get('lvs_virtual_services'), hvars.get('lvs_vrrp_instances'), host,
-                               directors, hostvars, director_render.settings(variables))
-    text = director_render.render(view, variables)
+                               directors, hostvars, keepalived_render.settings(variables))
+    text = keepalived_render.render(view, variables)
     assert text == test_render.conf(outdir, host)
     tree = keepalived_conf.parse(text)
-    assert keepalived_conf.diff(tree, keepalived_conf.expected_tree(view, director_render.context(view, variables))) is None
+    assert keepalived_conf.diff(tree, keepalived_conf.expected_tree(view, keepalived_render.context(view, variables))) is None

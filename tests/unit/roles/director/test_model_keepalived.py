@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the model accepts, keepalived accepts: edge inventories near keepalived's cross-field
 rules (check_data.c validate_check_config) and formats, rendered with the role's templates
-(tests/unit/lib/director_render.py) and validated by the role's own validate command
+(tests/unit/lib/keepalived_render.py) and validated by the role's own validate command
 (keepalived-validate, the real keepalived -t). The preflight or the model refuses the inventory
 (a problem, a ModelError), or keepalived -t accepts the file.
 """
@@ -65,13 +65,13 @@ def verdicts(tmp_path_factory, keepalived_script_user):
             continue
         try:
             view = props.model.director_view(services, instances, 'dir1', props.DIRECTORS, props.HOSTVARS,
-                                             props.director_render.settings(variables))
+                                             props.keepalived_render.settings(variables))
         except props.model.ModelError as err:
             result[label] = ('refused', str(err))
             continue
         path = os.path.join(str(base), '%02d.conf' % index)
         with open(path, 'w') as handle:
-            handle.write(props.director_render.render(view, variables))
+            handle.write(props.keepalived_render.render(view, variables))
         files.append((label, path))
     script = ('for i in eth0 eth1; do ip link add $i type veth peer name p$i && ip link set $i up; done; '
               'for f in "$@"; do "%s" "$f" > "$f.out" 2>&1; echo $? > "$f.rc"; done' % VALIDATE)

@@ -291,3 +291,18 @@ def test_drift_check_compares_the_deployed_file(collections, tmp_path):
     assert rc != 0
     assert 'director2.conf on director2 differs from what the inventory' in ' '.join(output.split()), output
     assert conf(outdir, 'director2') == edited
+
+
+@pytest.mark.parametrize('topology', sorted(SEEDS))
+def test_fast_renderer_gives_the_role_bytes(rendered, topology, tmp_path):
+    """tests/unit/lib/director_render.py (the template unit tests' renderer, no ansible-playbook)
+    writes what the role writes, for every seed topology."""
+    from ansible_collections.lvs.cluster.tests.unit.lib import director_render
+    for host in SEEDS[topology]:
+        text = rendered[topology][host]
+        libexec = re.search(r'"(\S*)/lvs-vrrp-notify ', text)
+        extra = {'director_libexec_dir': libexec.group(1)} if libexec else {}
+        assert director_render.render_topology(topology, host, extra) == text, (topology, host)
+        hostvars, groups = director_render.load_topology(topology)
+        variables = director_render.director_vars(hostvars, groups, host, extra)
+        assert director_render.render('keepalived-handover.conf.j2', variables) == rendered[topology]['_dropin'][host]
