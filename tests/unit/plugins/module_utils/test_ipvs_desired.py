@@ -285,3 +285,86 @@ def test_a_pool_line_is_checked_in_each_service_context():
     with pytest.raises(IpvsError, match='table line 4: .*must be the service port 443'):
         DesiredState.from_params([], table='-A -t 192.0.2.1:80 -s wlc\n-a -t 192.0.2.1:80 %s\n'
                                  '-A -t 192.0.2.2:443 -s wlc\n-a -t 192.0.2.2:443 %s\n' % (line, line))
+
+
+# boundaries: the last value accepted and the first refused --------------------
+
+RS = dict(address='192.0.2.9')
+
+
+def svc(real_server=None, **options):
+    return dict(dict(address='192.0.2.1', port=80), real_servers=[dict(RS, **(real_server or {}))],
+                **options)
+
+
+@pytest.mark.parametrize('service, message', [
+    (svc(port=65535), None),
+    (svc(port=65536), 'port must be between 0 and 65535'),
+    (svc(port=-1), 'port must be between 0 and 65535'),
+    (dict(fwmark=1), None),
+    (dict(fwmark=0), 'fwmark must be between 1'),
+    (dict(fwmark=2 ** 32 - 1), None),
+    (dict(fwmark=2 ** 32), 'fwmark must be between 1'),
+    (svc(persistence_timeout=86400 * 31), None),
+    (svc(persistence_timeout=86400 * 31 + 1), 'persistence_timeout must be between 1 and 2678400'),
+    (svc(dict(weight=0)), None),
+    (svc(dict(weight=65535)), None),
+    (svc(dict(weight=65536)), 'weight must be between 0 and 65535'),
+    (svc(dict(weight=-1)), 'weight must be between 0 and 65535'),
+    (svc(dict(method='tunnel', tun_type='gue', tun_port=1)), None),
+    (svc(dict(method='tunnel', tun_type='gue', tun_port=65535)), None),
+    (svc(dict(method='tunnel', tun_type='gue', tun_port=0)), 'tun_port must be between 1 and 65535'),
+    (svc(dict(method='tunnel', tun_type='gue', tun_port=65536)), 'tun_port must be between 1 and 65535'),
+    (svc(dict(upper_threshold=2 ** 31 - 1, lower_threshold=0)), None),
+    (svc(dict(upper_threshold=2 ** 31)), 'upper_threshold must be between 0 and 2147483647'),
+    (svc(dict(lower_threshold=-1)), 'lower_threshold must be between 0 and 2147483647'),
+    (svc(dict(method='tunnel', tun_type='gre', tun_csum='csum')), None),
+    (svc(dict(method='tunnel', tun_csum='csum')), 'tun_csum is only for tun_type gue and gre'),
+    (svc(dict(port=81, method='masq')), None),
+    (svc(dict(port=81, method='tunnel')), 'must be the service port'),
+    (dict(fwmark=3, real_servers=[dict(address='192.0.2.9', port=81)]), None),
+])
+def test_boundaries(service, message):
+    if message is None:
+        DesiredState.from_params([service])
+    else:
+        with pytest.raises(IpvsError, match=message):
+            DesiredState.from_params([service])
+
+
+@pytest.mark.parametrize('family, netmask, body', [
+    ('ipv4', '32', '-t 192.0.2.1:80 -s wlc -p 60'),
+    ('ipv4', '255.255.255.255', '-t 192.0.2.1:80 -s wlc -p 60'),
+    ('ipv4', '31', '-t 192.0.2.1:80 -s wlc -p 60 -M 255.255.255.254'),
+    ('ipv4', '1', '-t 192.0.2.1:80 -s wlc -p 60 -M 128.0.0.0'),
+    ('ipv4', '0', 'prefix length must be 1-32'),
+    ('ipv4', '33', 'prefix length must be 1-32'),
+    ('ipv4', '255.255.0.300', 'neither a netmask nor a prefix length'),
+    ('ipv6', '128', '-t [2001:db8::1]:80 -s wlc -p 60'),
+    ('ipv6', '/127', '-t [2001:db8::1]:80 -s wlc -p 60 -M 127'),
+    ('ipv6', '1', '-t [2001:db8::1]:80 -s wlc -p 60 -M 1'),
+    ('ipv6', '129', 'prefix length 1-128'),
+    ('ipv6', '0', 'prefix length 1-128'),
+])
+def test_persistence_netmask(family, netmask, body):
+    address = '192.0.2.1' if family == 'ipv4' else '2001:db8::1'
+    service = dict(address=address, port=80, persistence_timeout=60, persistence_netmask=netmask)
+    if body.startswith('-'):
+        assert list(DesiredState.from_params([service]).table.services.values()) == [body]
+    else:
+        with pytest.raises(IpvsError, match=body):
+            DesiredState.from_params([service])
+
+
+@pytest.mark.parametrize('pattern, key, ignored', [
+    ('tcp:[2001:db8::100]:*', '-t [2001:db8::100]:80', True),
+    ('TCP:[2001:DB8::100]:*', '-t [2001:db8::100]:80', True),
+    ('tcp:[2001:db8::100]:*', '-t [2001:db8::101]:80', False),
+    ('tcp:192.0.2.1?:80', '-t 192.0.2.10:80', True),
+    ('tcp:192.0.2.1?:80', '-t 192.0.2.1:80', False),
+    ('fwmark:*', '-f 9 -6', True),
+    ('udp:*', '-t 192.0.2.1:80', False),
+])
+def test_ignore_patterns(pattern, key, ignored):
+    """'[' of an IPv6 key is literal in a pattern, not the start of a character class."""
+    assert (key in IgnoreList([pattern])) is ignored

@@ -70,3 +70,51 @@ def test_ipv4_fast_path_agrees_with_ipaddress(text):
     except ValueError:
         expected = False
     assert ipvs_names._is_canonical_ipv4(text) is expected
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('192.0.2.1:65535', (4, '192.0.2.1', 65535, '192.0.2.1:65535')),
+    ('192.0.2.1:0', (4, '192.0.2.1', 0, '192.0.2.1:0')),
+    ('[2001:DB8::1]:53', (6, '2001:db8::1', 53, '[2001:db8::1]:53')),
+    ('192.0.2.1:65536', None),
+    ('192.0.2.1:-1', None),
+    ('192.0.2.1', None),
+    ('[2001:db8::1]53', None),
+])
+def test_split_addrport(text, expected):
+    if expected is None:
+        with pytest.raises(IpvsError):
+            ipvs_names.split_addrport(text)
+    else:
+        assert ipvs_names.split_addrport(text) == expected
+
+
+@pytest.mark.parametrize('scheduler, bits, names', [
+    ('wlc', 7, ['flag-1', 'flag-2', 'flag-3']),
+    ('wlc', 4, ['flag-3']),
+    ('sh', 3, ['sh-fallback', 'sh-port']),
+    ('sh', 4, ['flag-3']),
+    ('mh', 6, ['mh-port', 'flag-3']),
+    ('rr', 0, []),
+])
+def test_flag_names_name_all_three_bits(scheduler, bits, names):
+    assert ipvs_names.flag_names(scheduler, bits) == names
+
+
+@pytest.mark.parametrize('args, body', [
+    (('-t 192.0.2.1:80', 'wlc'), '-t 192.0.2.1:80 -s wlc'),
+    (('-t 192.0.2.1:80', 'wlc', 60, '255.255.255.0', 'sip', False, 0),
+     '-t 192.0.2.1:80 -s wlc -p 60 -M 255.255.255.0 --pe sip'),
+    (('-u 192.0.2.1:53', 'sh', None, None, None, True, 3),
+     '-u 192.0.2.1:53 -s sh -o -b sh-fallback,sh-port'),
+    (('-t 192.0.2.1:80', 'wlc', None, '255.255.255.0'), '-t 192.0.2.1:80 -s wlc'),
+])
+def test_service_body_in_save_order(args, body):
+    assert ipvs_names.service_body(*args) == body
+
+
+@pytest.mark.parametrize('upper, lower, suffix', [
+    (None, None, ''), (0, 0, ''), (10, None, ' -x 10'), (None, 5, ' -y 5'), (10, 5, ' -x 10 -y 5'),
+])
+def test_threshold_suffix(upper, lower, suffix):
+    assert ipvs_names.threshold_suffix(upper, lower) == suffix

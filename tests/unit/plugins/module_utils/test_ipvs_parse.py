@@ -21,6 +21,8 @@ from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_parse import (
     parse_thresholds,
     parse_timeout,
     render_table,
+    same_dest,
+    same_service,
     table_to_list,
 )
 from ansible_collections.lvs.cluster.tests.unit.plugins.module_utils.ipvs_samples import (
@@ -166,3 +168,39 @@ def test_parse_dest_body_tunnel_and_threshold_options(body, expected):
     attrs = parse_dest_body(body)
     for name, value in expected.items():
         assert attrs[name] == value, name
+
+
+@pytest.mark.parametrize('body, expected', [
+    ('-f 5 -r 192.0.2.9:0 -i -w 2 --tun-type gre', dict(tun_type='gre', tun_csum='nocsum')),
+    ('-f 5 -r 192.0.2.9:0 -i -w 2 --tun-type gue --tun-port 6080',
+     dict(tun_type='gue', tun_port=6080, tun_csum='nocsum')),
+    ('-f 5 -r 192.0.2.9:0 -i -w 2', dict(tun_type='ipip', tun_csum=None)),
+    ('-f 5 -r 192.0.2.9:0 -g -w 2 --tun-type gre', dict(method='route', tun_type=None)),
+])
+def test_parse_dest_body_tunnel_defaults(body, expected):
+    attrs = parse_dest_body(body)
+    for name, value in expected.items():
+        assert attrs[name] == value, name
+
+
+@pytest.mark.parametrize('a, b, same', [
+    ('-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1', '-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1 -y 5', True),
+    ('-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1 -x 3', '-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1', True),
+    ('-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1', '-t 192.0.2.1:80 -r 192.0.2.9:80 --gatewaying -w 1', True),
+    ('-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1', '-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 2', False),
+    ('-t 192.0.2.1:80 -r 192.0.2.9:80 -g -w 1', '-t 192.0.2.1:80 -r 192.0.2.9:80 -m -w 1', False),
+])
+def test_same_dest_compares_all_but_thresholds(a, b, same):
+    """-S never prints thresholds: they are compared apart (ipvs_plan), never here."""
+    assert same_dest(a, b) is same
+    assert same_dest(b, a) is same
+
+
+@pytest.mark.parametrize('a, b, same', [
+    ('-t 192.0.2.1:80 -s wlc -p 300', '-t 192.0.2.1:80 -s wlc -p', True),
+    ('-t 192.0.2.1:80 -s wlc -p 60 -M 255.255.255.255', '-t 192.0.2.1:80 -s wlc -p 60', True),
+    ('-t 192.0.2.1:80 -s wlc -p 60', '-t 192.0.2.1:80 -s wlc -p 61', False),
+    ('-t 192.0.2.1:80 -s wlc -b flag-3', '-t 192.0.2.1:80 -s wlc', False),
+])
+def test_same_service(a, b, same):
+    assert same_service(a, b) is same

@@ -600,3 +600,46 @@ def test_cpu_seconds_include_waited_children():
     after = os.times()
     assert after[2] + after[3] > before[2] + before[3]
     assert cpu_seconds() >= after[0] + after[1] + after[2] + after[3]
+
+
+@pytest.mark.parametrize('change, needs', [
+    (dict(upper_threshold=200), True),         # the lower one unknown: -e would reset it
+    (dict(lower_threshold=20), True),          # the upper one unknown
+    (dict(upper_threshold=200, lower_threshold=20), False),
+    (dict(weight=6), True),
+])
+def test_an_edit_needs_the_thresholds_it_does_not_set(change, needs):
+    """Against a table read with -Sn only (thresholds unknown), an edit that does not set both
+    thresholds must ask for them (-e resets what it is not given)."""
+    services = edit(BASE, dict(address='192.0.2.102', port=443), rs_address='198.51.100.5',
+                    rs_change=change)
+    plan = make_plan(DesiredState.from_params(services), recorded())
+    assert len(plan) == 1 and plan.lines[0].startswith('-e ')
+    assert plan.needs_thresholds is needs
+
+
+def test_summary_counts_each_kind():
+    services = edit(BASE, dict(address='192.0.2.100', port=80), change=dict(scheduler='rr'),
+                    rs_address='192.0.2.10', rs_change=dict(weight=9),
+                    add_rs=dict(address='192.0.2.77'))
+    services = [s for s in services if s.get('address') != '192.0.2.101']
+    services = edit(services, dict(address='192.0.2.102', port=443), drop_rs='198.51.100.6')
+    services.append(dict(address='192.0.2.200', port=80, real_servers=[dict(address='192.0.2.9')]))
+    plan = plan_for(services, purge=True, ignore=['tcp:192.0.2.110:*'])
+    assert plan.summary == dict(added_services=1, edited_services=1, removed_services=1,
+                                added_real_servers=2, edited_real_servers=1,
+                                removed_real_servers=1)
+    assert [line[:2] for line in plan.lines].count('-D') == 1
+
+
+def test_result_table_thresholds_of_a_new_real_server():
+    """A new real server's unmanaged threshold is 0 after the batch (what the kernel starts
+    with), an existing one keeps the kernel's."""
+    services = edit(BASE, dict(address='192.0.2.102', port=443),
+                    rs_address='198.51.100.5', rs_change=dict(upper_threshold=70),
+                    add_rs=dict(address='198.51.100.7', port=8443, method='masq',
+                                lower_threshold=4))
+    after = result_table(DesiredState.from_params(services), recorded_with_thresholds())
+    assert after.thresholds['-t 192.0.2.102:443'] == {'198.51.100.5:8443': (70, 50),
+                                                      '198.51.100.6:8443': (0, 0),
+                                                      '198.51.100.7:8443': (0, 4)}
