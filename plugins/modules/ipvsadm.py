@@ -192,18 +192,19 @@ options:
   table:
     description:
       - More services to manage, each declared in full like an entry of O(services), written
-        the way C(ipvsadm -S) prints them: one C(-A) line per service followed by the C(-a)
-        lines of its real servers, one line each, in a single string.
+        the way C(ipvsadm -S) prints them, in a single string. One C(-A) line per service,
+        followed by the C(-a) lines of its real servers, one line each.
       - The compact form for large tables. Ansible validates each entry of O(services) as a
         dictionary of typed options, which for ten thousand real servers costs far more than
-        applying them; this text is validated by the module itself, with the same rules as
+        applying them. This text is validated by the module itself, with the same rules as
         O(services) (a service line as the same service in O(services) would be, each distinct
         real server line once per kind of service), and errors name the line.
-      - "Accepted on C(-A) lines: C(-t)/C(-u)/C(--sctp-service) C(ADDRESS:PORT) or C(-f MARK)
-        [C(-6)], C(-s), C(-p [SECONDS]), C(-M), C(--pe), C(-o), C(-b). On C(-a) lines: the
-        service as on its C(-A) line, C(-r ADDRESS:PORT) (port required; IPv6 in brackets),
-        C(-g)/C(-m)/C(-i), C(-w), C(--tun-type), C(--tun-port), C(--tun-nocsum)/C(--tun-csum)/C(--tun-remcsum),
-        C(-x) and C(-y) (a threshold that is not written is not managed, as in O(services))."
+      - "Accepted on C(-A) lines: C(-t), C(-u) or C(--sctp-service) with C(ADDRESS:PORT), or
+        C(-f MARK) (and C(-6)); C(-s), C(-p [SECONDS]), C(-M), C(--pe), C(-o), C(-b)."
+      - "Accepted on C(-a) lines: the service as on its C(-A) line, C(-r ADDRESS:PORT) (port
+        required, IPv6 in brackets), C(-g), C(-m) or C(-i), C(-w), C(--tun-type),
+        C(--tun-port), C(--tun-nocsum), C(--tun-csum) or C(--tun-remcsum), C(-x) and C(-y). A
+        threshold that is not written is not managed, as in O(services)."
       - A service may be listed only once in O(services) and O(table) together.
     type: str
   purge:

@@ -403,8 +403,8 @@ def test_table_option_from_empty_and_with_services(monkeypatch):
 
 def test_invalid_table_fails_before_touching_the_kernel(monkeypatch):
     fake = FakeIpvsadm(SAVE)
-    out = run_module(monkeypatch, fake, table='-A -t 192.0.2.1:80 -s wlc\n'
-                                             '-a -t 192.0.2.1:80 -r 192.0.2.9:81 -g -w 1\n')
+    table = '-A -t 192.0.2.1:80 -s wlc\n-a -t 192.0.2.1:80 -r 192.0.2.9:81 -g -w 1\n'
+    out = run_module(monkeypatch, fake, table=table)
     assert out.failed
     assert out.result['msg'].startswith('table line 2: ')
     assert 'must be the service port 80' in out.result['msg']
