@@ -192,9 +192,27 @@ options:
               - Checksum mode of a V(gue) or V(gre) tunnel; V(nocsum) when not set.
             type: str
             choices: [nocsum, csum, remcsum]
+  table:
+    description:
+      - More services to manage, each declared in full like an entry of O(services), written
+        the way C(ipvsadm -S) prints them, in a single string. One C(-A) line per service,
+        followed by the C(-a) lines of its real servers, one line each.
+      - The compact form for large tables. Ansible validates each entry of O(services) as a
+        dictionary of typed options, which for ten thousand real servers costs far more than
+        applying them. This text is validated by the module itself, with the same rules as
+        O(services) (a service line as the same service in O(services) would be, each distinct
+        real server line once per kind of service), and errors name the line.
+      - "Accepted on C(-A) lines: C(-t), C(-u) or C(--sctp-service) with C(ADDRESS:PORT), or
+        C(-f MARK) (and C(-6)); C(-s), C(-p [SECONDS]), C(-M), C(--pe), C(-o), C(-b)."
+      - "Accepted on C(-a) lines: the service as on its C(-A) line, C(-r ADDRESS:PORT) (port
+        required, IPv6 in brackets), C(-g), C(-m) or C(-i), C(-w), C(--tun-type),
+        C(--tun-port), C(--tun-nocsum), C(--tun-csum) or C(--tun-remcsum), C(-x) and C(-y). A
+        threshold that is not written is not managed, as in O(services)."
+      - A service may be listed only once in O(services) and O(table) together.
+    type: str
   purge:
     description:
-      - Remove every service of the table that O(services) does not list and O(ignore) does not
+      - Remove every service of the table that O(services) and O(table) do not list and O(ignore) does not
         name.
     type: bool
     default: false
@@ -214,9 +232,9 @@ options:
 notes:
   - Do not list services here that keepalived also manages (its C(virtual_server) blocks); the
     two would undo each other's changes. Use O(ignore) with O(purge) to share one table.
-  - The returned timings are measured inside the module; Ansible's own validation of a very
-    long O(services) list (thousands of real servers) comes on top and is returned as
-    RV(elapsed.arguments).
+  - The returned timings are measured inside the module; Ansible's own validation of the options
+    comes on top and is returned as RV(elapsed.arguments). For a very long O(services) list
+    (thousands of real servers) it is most of the module's run; pass such tables in O(table).
 seealso:
   - module: lvs.cluster.ipvsadm_info
   - name: ipvsadm(8)
@@ -441,21 +459,24 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs import (
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_cmd import Ipvsadm, add_thresholds
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_desired import DesiredState
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import (
     METHOD_CHOICES,
     PROTOCOL_CHOICES,
     SCHED_FLAGS,
     SCHEDULERS,
     TUN_CSUMS,
     TUN_TYPES,
-    DesiredState,
-    Ipvsadm,
     IpvsCommandError,
     IpvsError,
+)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_parse import render_table
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_plan import (
     Stopwatch,
-    add_thresholds,
+    make_plan,
     read_state,
-    render_table,
+    result_table,
 )
 
 
@@ -491,6 +512,7 @@ def argument_spec():
         # fwmark versus protocol/address/port is checked in module_utils, where null values
         # (as ipvsadm_info returns them) do not count as given
         services=dict(type='list', elements='dict', options=service, default=[]),
+        table=dict(type='str'),
         purge=dict(type='bool', default=False),
         ignore=dict(type='list', elements='str', default=[]),
     )
@@ -508,7 +530,7 @@ def main():
         # Decide: read the table once, diff it against the request.
         with clock.measure('diff'):
             desired = DesiredState.from_params(module.params['services'], module.params['purge'],
-                                               module.params['ignore'])
+                                               module.params['ignore'], module.params['table'])
         current = read_state(ipvsadm, desired, clock, parse=module._diff)
         plan = current.plan
         if plan.needs_thresholds and current.table.thresholds is None:
@@ -516,12 +538,12 @@ def main():
             with clock.measure('read'):
                 add_thresholds(ipvsadm, current.table)
             with clock.measure('diff'):
-                plan = desired.plan(current.table)
+                plan = make_plan(desired, current.table)
         result.update(changed=bool(plan), commands=plan.lines, summary=plan.summary)
         if module._diff:
             with clock.measure('diff'):
                 result['diff'] = dict(before=render_table(current.table),
-                                      after=render_table(desired.result_table(current.table)))
+                                      after=render_table(result_table(desired, current.table)))
 
         # Act: one batch, then read back and check.
         if plan and not module.check_mode:

@@ -189,13 +189,9 @@ gathered:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.lvs.cluster.plugins.module_utils.ipvs import (
-    GATHER_CHOICES,
-    Ipvsadm,
-    IpvsCommandError,
-    IpvsError,
-    gather_info,
-)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_cmd import Ipvsadm
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_info import GATHER_CHOICES, gather_info
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import IpvsCommandError, IpvsError
 
 
 def main():

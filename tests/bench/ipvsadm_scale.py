@@ -4,19 +4,20 @@
 For each shape (virtual services x real servers), side by side in one run:
   - bare `ipvsadm -R` of the rules into an empty table (the tool's floor), before the first
     and after every repeat,
-  - per repeat, the module from an empty table (its own `elapsed`: read, diff, apply,
-    verify), a bare `ipvsadm -Sn` of the full table, the module again (no-op: changed
-    false), another bare `ipvsadm -Sn`, and the module with 1% of the lines changed (the
-    commands it issues are counted),
+  - per repeat, the module from an empty table, a bare `ipvsadm -Sn` of the full table, the
+    module again (no-op: changed false), another bare `ipvsadm -Sn`, and the module with 1% of
+    the lines changed (the commands it issues are counted),
   - once per shape, the per-entry approach: one `ipvsadm` process per rule line.
-Every trial runs in a fresh network namespace (IPVS tables are per namespace), inside a
-privileged container of the lab's node image in the lab guest (python3 for the module lives
-there; the guest has none). Medians over the repeats are reported; ratios are medians of the
-ratios of each repeat, whose baseline is the mean of the bare runs just before and after the
-module's (the lab's CPU is shared: both sides of a ratio should see the same load).
+Every figure is a whole process timed from outside: the bare tool, or the module as an Ansible
+task runs it (`python3 -m ...ipvsadm ARGS.json`: interpreter start, imports, AnsibleModule's
+argument validation, the module's work, its result). Each trial runs in a fresh network
+namespace (IPVS tables are per namespace), inside a privileged container of the lab's node
+image in the lab guest (python3 for the module lives there; the guest has none). Reported per
+figure: median, min and max over the trials and their number; ratios are ratios of the medians.
 
-  tests/bench/ipvsadm-scale [--shapes 100x100,1x1000,1000x10] [--repeat 3]
-                            [--per-entry sample|full|off] [--json] [--save FILE]
+  tests/bench/ipvsadm-scale [--shapes 100x100,1x1000,1000x10] [--repeat 6]
+                            [--per-entry sample|full|off] [--form table|services]
+                            [--json] [--save FILE]
   tests/bench/ipvsadm-scale --table-from FILE
 
 Library use (tests/bench/run): `run(shapes, repeat, per_entry, ...)` returns the result dict
@@ -49,7 +50,7 @@ NETNS_PREFIX = 'lvsbench'
 DEFAULT_SHAPES = '100x100,1x1000,1000x10'
 SAMPLE_LINES = 1010          # per-entry sample: the 1,010 lines of scale.txt's measurement
 TARGET_SHAPE = (100, 100)    # the shape the targets are stated for
-TARGETS = dict(empty_ratio=1.5, speedup=50.0, noop_ratio=1.5)
+TARGETS = dict(empty_ratio=2.0, speedup=50.0, noop_ratio=3.0)
 
 
 def log(msg):
@@ -179,111 +180,68 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def spread(values):
+    """{'n', 'min', 'median', 'max'} of a list of seconds."""
+    return dict(n=len(values), min=min(values), median=median(values), max=max(values))
+
+
 PHASES = ('read', 'diff', 'apply', 'verify', 'total', 'arguments', 'wall')
-CPU_PHASES = ('read', 'diff', 'apply', 'verify', 'total')
-
-
-def overhead_ratio(samples):
-    """Median of 1 + (module total - its apply) / bare -R: the from-empty ratio had the
-    module's `ipvsadm -R` taken exactly as long as the bare one (it is the same command with
-    the same lines), i.e. what read, diff and verify add, freed from the noise of two -R runs."""
-    ratios = []
-    for smp in samples:
-        emp = smp['module']['empty']
-        base = (smp['restore_before']['restore'] + smp['restore_after']['restore']) / 2
-        ratios.append(1 + (emp['total'] - emp['apply']) / base)
-    return median(ratios)
 
 
 def summarise(meta, samples, restores, per_entry):
     """samples: one per repeat, {'module': trial, 'restore_before': trial, 'restore_after':
-    trial}; restores: every restore trial (one more than samples). Each module trial is
-    compared with the mean of the bare trials run just before and just after it (and its
-    no-op with the bare -Sn timed just before and just after it, in the same namespace), so
-    that both sides of a ratio saw the same moment of the shared lab's load."""
+    trial}; restores: every bare -R trial (one more than samples).
+
+    Verdicts are ratios of medians of whole processes, as an Ansible task runs them: the
+    module's process (python starting it with its arguments file: imports, AnsibleModule's
+    argument validation, the module's work and its ipvsadm runs, the result printed) against
+    the bare ipvsadm process. The module's own clock (``elapsed``, read/diff/apply/verify
+    and Ansible's argument validation) is kept as detail only."""
     lines = meta['lines']
-    restore = [r['restore'] for r in restores]
-    restore_cpu = [r['restore_cpu'] for r in restores]
     mods = [s['module'] for s in samples]
     empty = [m['empty'] for m in mods]
     noop = [m['noop'] for m in mods]
     change = [m['change'] for m in mods]
-    save = [m['save'] for m in mods]
-    save_cpu = [m['save_cpu'] for m in mods]
-    base = [(s['restore_before']['restore'] + s['restore_after']['restore']) / 2 for s in samples]
-    base_cpu = [(s['restore_before']['restore_cpu'] + s['restore_after']['restore_cpu']) / 2
-                for s in samples]
-    save_base = [(m['save'] + m['save_after']) / 2 for m in mods]
-    save_base_cpu = [(m['save_cpu'] + m['save_after_cpu']) / 2 for m in mods]
-    empty_ratios = [e['total'] / r for e, r in zip(empty, base)]
-    noop_ratios = [n['total'] / b for n, b in zip(noop, save_base)]
-    empty_cpu_ratios = [e['cpu']['total'] / r for e, r in zip(empty, base_cpu)]
-    noop_cpu_ratios = [n['cpu']['total'] / b for n, b in zip(noop, save_base_cpu)]
-    apply_ratios = [e['apply'] / r for e, r in zip(empty, base)]
+    restore = spread([r['restore'] for r in restores])
+    save = spread([m['save'] for m in mods] + [m['save_after'] for m in mods])
+    empty_wall = spread([e['wall'] for e in empty])
+    noop_wall = spread([n['wall'] for n in noop])
+    change_wall = spread([c['wall'] for c in change])
     loads = [t['load'] for t in mods + restores]
     out = dict(
         shape='%dx%d' % (meta['services'], meta['reals']), services=meta['services'],
         reals=meta['reals'], lines=lines, repeats=len(samples),
-        restore_s=median(restore),
-        module_empty=dict((p, median([e[p] for e in empty])) for p in PHASES),
-        empty_ratio=median(empty_ratios),
-        empty_ratio_range=[min(empty_ratios), max(empty_ratios)],
-        save_s=median(save + [m['save_after'] for m in mods]),
-        noop=dict((p, median([n[p] for n in noop])) for p in PHASES),
-        noop_ratio=median(noop_ratios),
-        noop_ratio_range=[min(noop_ratios), max(noop_ratios)],
-        # the module's apply is the same `ipvsadm -R` of the same lines: how far this is
-        # from 1.0 is the noise of the run (the lab's CPU is shared)
-        apply_vs_restore=median(apply_ratios),
-        empty_overhead_ratio=overhead_ratio(samples),
-        apply_vs_restore_range=[min(apply_ratios), max(apply_ratios)],
+        restore=restore, save=save, module_empty=empty_wall, noop=noop_wall,
+        change=dict(change_wall, lines=meta['change_lines'], commands=change[0]['commands'],
+                    summary=change[0]['summary']),
+        empty_ratio=empty_wall['median'] / restore['median'],
+        noop_ratio=noop_wall['median'] / save['median'],
+        inside=dict(empty=dict((p, median([e[p] for e in empty])) for p in PHASES),
+                    noop=dict((p, median([n[p] for n in noop])) for p in PHASES),
+                    change=dict((p, median([c[p] for c in change])) for p in PHASES)),
         guest_load_range=[min(loads), max(loads)],
-        cpu=dict(restore_s=median(restore_cpu),
-                 save_s=median(save_cpu + [m['save_after_cpu'] for m in mods]),
-                 module_empty=dict((p, median([e['cpu'][p] for e in empty]))
-                                   for p in CPU_PHASES),
-                 noop=dict((p, median([n['cpu'][p] for n in noop])) for p in CPU_PHASES),
-                 change=dict((p, median([c['cpu'][p] for c in change])) for p in CPU_PHASES),
-                 empty_ratio=median(empty_cpu_ratios),
-                 empty_ratio_range=[min(empty_cpu_ratios), max(empty_cpu_ratios)],
-                 noop_ratio=median(noop_cpu_ratios),
-                 noop_ratio_range=[min(noop_cpu_ratios), max(noop_cpu_ratios)]),
-        change=dict([(p, median([c[p] for c in change])) for p in PHASES]
-                    + [('lines', meta['change_lines']), ('commands', change[0]['commands']),
-                       ('summary', change[0]['summary'])]),
-        samples=samples,
+        samples=samples, restores=restores,
     )
     if per_entry:
         rate = per_entry['per_entry'] / per_entry['lines']
-        cpu_rate = per_entry['per_entry_cpu'] / per_entry['lines']
         out['per_entry'] = dict(measured_lines=per_entry['lines'], measured_s=per_entry['per_entry'],
                                 per_line_ms=rate * 1000.0, s=rate * lines,
-                                cpu_s=cpu_rate * lines, cpu_per_line_ms=cpu_rate * 1000.0,
                                 extrapolated=per_entry['lines'] != lines,
                                 load=per_entry.get('load'))
-        out['speedup'] = out['per_entry']['s'] / out['module_empty']['total']
-        out['cpu']['speedup'] = out['per_entry']['cpu_s'] / out['cpu']['module_empty']['total']
+        out['speedup'] = out['per_entry']['s'] / empty_wall['median']
     else:
         out['per_entry'] = None
         out['speedup'] = None
-    for key in ('restore_s', 'save_s'):
-        out[key.replace('_s', '_us_per_line')] = out[key] * 1e6 / lines
-    out['module_empty']['us_per_line'] = out['module_empty']['total'] * 1e6 / lines
-    out['noop']['us_per_line'] = out['noop']['total'] * 1e6 / lines
     met = dict(empty_ratio=out['empty_ratio'] <= TARGETS['empty_ratio'],
                noop_ratio=out['noop_ratio'] <= TARGETS['noop_ratio'],
                change_only=out['change']['commands'] == meta['change_lines'])
-    met_cpu = dict(empty_ratio=out['cpu']['empty_ratio'] <= TARGETS['empty_ratio'],
-                   noop_ratio=out['cpu']['noop_ratio'] <= TARGETS['noop_ratio'])
     if out['speedup'] is not None:
         met['speedup'] = out['speedup'] >= TARGETS['speedup']
-        met_cpu['speedup'] = out['cpu']['speedup'] >= TARGETS['speedup']
     out['targets_met'] = met
-    out['targets_met_cpu'] = met_cpu
     return out
 
 
-def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None, save=None):
+def run(shapes=None, repeat=6, per_entry='sample', settle=3.0, lab=None, save=None, form='table'):
     """Run the benchmark -> result dict (what --json prints). ``save``: a file that gets the
     result so far as JSON after each shape (and at the end)."""
     if isinstance(shapes, str):
@@ -297,7 +255,7 @@ def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None, save=No
     try:
         result = dict(benchmark='ipvsadm-scale', started=time.strftime(
             '%Y-%m-%dT%H:%M:%S%z', time.localtime(started)), repeat=repeat, per_entry=per_entry,
-            lab_mode=lab.mode, environment=bench.guest('info', netns=False),
+            lab_mode=lab.mode, form=form, environment=bench.guest('info', netns=False),
             host_loadavg=os.getloadavg(), targets=TARGETS, shapes=[])
         for services, reals in shapes:
             meta = bench.guest('prepare', services, reals, netns=False)
@@ -306,15 +264,16 @@ def run(shapes=None, repeat=3, per_entry='sample', settle=3.0, lab=None, save=No
             restores = [bench.guest('restore', services, reals)]
             for i in range(repeat):
                 sample = dict(restore_before=restores[-1])
-                sample['module'] = bench.guest('module', services, reals)
+                sample['module'] = bench.guest('module', services, reals, form)
                 restores.append(bench.guest('restore', services, reals))
                 sample['restore_after'] = restores[-1]
                 samples.append(sample)
                 mod = sample['module']
-                log('  repeat %d: -R %.2f|%.2f s, module %.2f s, -Sn %.2f|%.2f s, no-op %.2f s'
+                log('  repeat %d: -R %.2f|%.2f s, module %.2f s, -Sn %.2f|%.2f s, no-op %.2f s '
+                    '(whole processes)'
                     % (i + 1, sample['restore_before']['restore'],
-                       sample['restore_after']['restore'], mod['empty']['total'], mod['save'],
-                       mod['save_after'], mod['noop']['total']))
+                       sample['restore_after']['restore'], mod['empty']['wall'], mod['save'],
+                       mod['save_after'], mod['noop']['wall']))
             entry = None
             if per_entry != 'off':
                 lines = None if per_entry == 'full' else SAMPLE_LINES
@@ -347,13 +306,17 @@ def _f(value, digits=2):
     return '-' if value is None else '%.*f' % (digits, value)
 
 
+def _spread(values):
+    """'median (min-max)' of a spread()."""
+    return '%s (%s-%s)' % (_f(values['median']), _f(values['min']), _f(values['max']))
+
+
 def format_table(result):
-    head = ['shape', 'lines', 'ipvsadm -R s', 'module from empty s (read/diff/apply/verify)',
-            'ratio', 'per-entry s', 'speedup', 'ipvsadm -Sn s', 'no-op s', 'ratio',
+    head = ['shape', 'lines', 'n', 'ipvsadm -R s', 'module from empty s', 'ratio',
+            'per-entry s', 'speedup', 'ipvsadm -Sn s', 'module no-op s', 'ratio',
             '1% change: commands, s']
     rows = []
     for shp in result['shapes']:
-        emp = shp['module_empty']
         pe = shp['per_entry']
         if pe is None:
             per = '-'
@@ -362,16 +325,13 @@ def format_table(result):
         else:
             per = _f(pe['s'], 1)
         rows.append([
-            shp['shape'], '{:,}'.format(shp['lines']), _f(shp['restore_s']),
-            '%s (%s/%s/%s/%s)' % (_f(emp['total']), _f(emp['read']), _f(emp['diff']),
-                                  _f(emp['apply']), _f(emp['verify'])),
-            '%s (cpu %s)' % (_f(shp['empty_ratio']), _f(shp['cpu']['empty_ratio'])), per,
-            '-' if shp['speedup'] is None else '%.0fx (cpu %.0fx)' % (shp['speedup'],
-                                                                      shp['cpu']['speedup']),
-            _f(shp['save_s']), _f(shp['noop']['total']),
-            '%s (cpu %s)' % (_f(shp['noop_ratio']), _f(shp['cpu']['noop_ratio'])),
+            shp['shape'], '{:,}'.format(shp['lines']),
+            '%d/%d/%d' % (shp['restore']['n'], shp['module_empty']['n'], shp['save']['n']),
+            _spread(shp['restore']), _spread(shp['module_empty']), _f(shp['empty_ratio']), per,
+            '-' if shp['speedup'] is None else '%.0fx' % shp['speedup'],
+            _spread(shp['save']), _spread(shp['noop']), _f(shp['noop_ratio']),
             '{:,} of {:,} lines, {}'.format(shp['change']['commands'], shp['lines'],
-                                            _f(shp['change']['total'])),
+                                            _f(shp['change']['median'])),
         ])
     widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
 
@@ -380,46 +340,29 @@ def format_table(result):
     out = [line(head), '|' + '|'.join('-' * (w + 2) for w in widths) + '|']
     out.extend(line(r) for r in rows)
     out.append('')
-    out.append('Medians of %d repeats; ratios are medians of per-repeat ratios (baseline: the '
-               'bare runs just before and after the module\'s); "cpu": the same '
-               'ratio of CPU seconds (user+system of the module and ipvsadm), which the shared '
-               'lab CPU disturbs far less than the wall clock. Targets (%dx%d, wall clock): '
-               'from empty <= %.1fx ipvsadm -R, >= %.0fx faster than per-entry, no-op <= %.1fx '
-               'ipvsadm -Sn, a 1%% change issues only its lines.'
-               % (result['repeat'], TARGET_SHAPE[0], TARGET_SHAPE[1], TARGETS['empty_ratio'],
-                  TARGETS['speedup'], TARGETS['noop_ratio']))
+    out.append('Whole processes, wall clock: median (min-max) seconds; n = trials of bare -R / '
+               'module runs / bare -Sn. Ratios are ratios of the medians. The module runs as an '
+               'Ansible task runs it (python3 starting it with its arguments file, option form: '
+               '%s). Targets (%dx%d): from empty <= %.1fx ipvsadm -R, >= %.0fx faster than '
+               'per-entry, no-op <= %.1fx ipvsadm -Sn, a 1%% change issues only its lines.'
+               % (result.get('form', 'table'), TARGET_SHAPE[0], TARGET_SHAPE[1],
+                  TARGETS['empty_ratio'], TARGETS['speedup'], TARGETS['noop_ratio']))
     for shp in result['shapes']:
         pe = shp['per_entry']
-        emp = shp['module_empty']
         extra = []
         if pe is not None:
             extra.append('per-entry %.1f ms/line (%s lines measured in %.1f s%s)'
                          % (pe['per_line_ms'], '{:,}'.format(pe['measured_lines']),
                             pe['measured_s'], ', extrapolated linearly' if pe['extrapolated']
                             else ''))
-        extra.append('us/line: -R %.0f, module %.0f, -Sn %.0f, no-op %.0f'
-                     % (shp['restore_us_per_line'], emp['us_per_line'], shp['save_us_per_line'],
-                        shp['noop']['us_per_line']))
-        cpu = shp['cpu']
-        extra.append('ratio ranges: from empty %.2f-%.2f (cpu %.2f-%.2f), no-op %.2f-%.2f '
-                     '(cpu %.2f-%.2f); noise: module apply / ipvsadm -R (same command) %.2f '
-                     '(%.2f-%.2f), guest load %.1f-%.1f; from empty with apply taken as the '
-                     'bare -R: %.2f'
-                     % (tuple(shp['empty_ratio_range']) + tuple(cpu['empty_ratio_range'])
-                        + tuple(shp['noop_ratio_range']) + tuple(cpu['noop_ratio_range'])
-                        + (shp['apply_vs_restore'],) + tuple(shp['apply_vs_restore_range'])
-                        + tuple(shp['guest_load_range'])
-                        + (shp['empty_overhead_ratio'],)))
-        extra.append('cpu s: -R %.2f, module from empty %.2f (%.2f/%.2f/%.2f/%.2f), -Sn %.2f, '
-                     'no-op %.2f, 1%% change %.2f'
-                     % (cpu['restore_s'], cpu['module_empty']['total'],
-                        cpu['module_empty']['read'], cpu['module_empty']['diff'],
-                        cpu['module_empty']['apply'], cpu['module_empty']['verify'],
-                        cpu['save_s'], cpu['noop']['total'], cpu['change']['total']))
-        extra.append('outside the module clock: Ansible argument validation %s s (from empty), '
-                     'process wall %s s; no-op wall %s s'
-                     % (_f(emp['arguments']), _f(emp['wall']), _f(shp['noop']['wall'])))
-        met = ', '.join('%s %s' % (k, 'met' if v else 'MISSED')
+        ins = shp['inside']
+        extra.append('inside the module process (medians): from empty arguments %s, read %s, '
+                     'diff %s, apply %s, verify %s s; no-op arguments %s, read %s, diff %s s'
+                     % (tuple(_f(ins['empty'][p]) for p in ('arguments', 'read', 'diff', 'apply',
+                                                            'verify'))
+                        + tuple(_f(ins['noop'][p]) for p in ('arguments', 'read', 'diff'))))
+        extra.append('guest load %.1f-%.1f' % tuple(shp['guest_load_range']))
+        met = ', '.join('%s %s' % (k, 'met' if v else 'NOT MET')
                         for k, v in sorted(shp['targets_met'].items()))
         out.append('%s: %s; targets: %s.' % (shp['shape'], '; '.join(extra), met))
     env = result['environment']
@@ -438,7 +381,10 @@ def main(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--shapes', default=DEFAULT_SHAPES,
                         help='comma-separated SERVICESxREALS (default %(default)s)')
-    parser.add_argument('--repeat', type=int, default=3, help='repeats per shape (default 3)')
+    parser.add_argument('--repeat', type=int, default=6, help='repeats per shape (default 6)')
+    parser.add_argument('--form', choices=('table', 'services'), default='table',
+                        help='how the module gets the table: the table option (what the director '
+                             'role passes, default) or the services option (one dict per entry)')
     parser.add_argument('--per-entry', choices=('sample', 'full', 'off'), default='sample',
                         help='per-entry baseline: the first %d lines, extrapolated linearly '
                              '(sample, default), every line (full), or none' % SAMPLE_LINES)
@@ -457,7 +403,8 @@ def main(argv=None):
             print(format_table(json.load(handle)))
         return 0
     try:
-        result = run(opts.shapes, opts.repeat, opts.per_entry, opts.settle, save=opts.save)
+        result = run(opts.shapes, opts.repeat, opts.per_entry, opts.settle, save=opts.save,
+                     form=opts.form)
     except (BenchError, subprocess.CalledProcessError) as exc:
         log('failed: %s' % exc)
         return 1

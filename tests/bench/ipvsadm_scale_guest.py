@@ -8,7 +8,8 @@ guest itself has no python3), each trial inside a fresh network namespace of its
   ipvsadm_scale_guest.py info                      environment facts (JSON)
   ipvsadm_scale_guest.py prepare S R               write the rule files and module args
   ipvsadm_scale_guest.py restore S R               bare `ipvsadm -R` from empty, then `-Sn`
-  ipvsadm_scale_guest.py module S R                module from empty, -Sn, no-op, -Sn, 1% change
+  ipvsadm_scale_guest.py module S R [FORM]         module from empty, -Sn, no-op, -Sn, 1% change
+                                                   (FORM: table, the default, or services)
   ipvsadm_scale_guest.py per-entry S R [LINES]     one ipvsadm process per line
 
 Every command prints one JSON document on stdout. Timings are wall-clock seconds taken with
@@ -33,6 +34,7 @@ LIB = os.path.join(BENCH, 'lib')
 DATA = os.path.join(BENCH, 'data')
 MODULE = 'ansible_collections.lvs.cluster.plugins.modules.ipvsadm'
 IPVSADM = 'ipvsadm'
+FORMS = ('table', 'services')
 ENV = dict(os.environ, LC_ALL='C', LANG='C')
 
 
@@ -52,15 +54,23 @@ def dest_line(svc, real, weight=1):
     return '-a -t %s:80 -r %s:80 -g -w %d' % (vip(svc), rip(real), weight)
 
 
-def module_args(table):
-    """table: [(service index, [(real index, weight), ...]), ...] -> module arguments."""
+def module_args(table, form):
+    """table: [(service index, [(real index, weight), ...]), ...] -> module arguments, as the
+    director role passes them. ``services``: one dict per service and real server, shaped as
+    the lvs.cluster.ipvsadm_services filter returns them; ``table``: the same services as
+    ipvsadm -S lines (DesiredState.table_text of the collection, which renders them)."""
     services = []
     for svc, reals in table:
         services.append(dict(protocol='tcp', address=vip(svc), port=80, scheduler='wlc',
-                             method='route',
-                             real_servers=[dict(address=rip(r), port=80, weight=w)
-                                           for r, w in reals]))
-    return {'ANSIBLE_MODULE_ARGS': dict(services=services, purge=True)}
+                             real_servers=[dict(address=rip(r), port=80, weight=w,
+                                                method='route') for r, w in reals]))
+    if form == 'services':
+        return {'ANSIBLE_MODULE_ARGS': dict(services=services, purge=True)}
+    if LIB not in sys.path:
+        sys.path.insert(0, LIB)
+    from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_desired import DesiredState
+    text = DesiredState.from_params(services).table_text()
+    return {'ANSIBLE_MODULE_ARGS': dict(table=text, purge=True)}
 
 
 def table_lines(table):
@@ -110,10 +120,12 @@ def prepare(services, reals):
     full = [(s, [(r, 1) for r in range(reals)]) for s in range(services)]
     lines = table_lines(full)
     write(os.path.join(where, 'rules.txt'), '\n'.join(lines) + '\n')
-    write(os.path.join(where, 'args.json'), json.dumps(module_args(full)))
     changed, kinds, k = change_plan(services, reals)
     write(os.path.join(where, 'change-rules.txt'), '\n'.join(table_lines(changed)) + '\n')
-    write(os.path.join(where, 'change-args.json'), json.dumps(module_args(changed)))
+    for form in FORMS:
+        write(os.path.join(where, '%s-args.json' % form), json.dumps(module_args(full, form)))
+        write(os.path.join(where, '%s-change-args.json' % form),
+              json.dumps(module_args(changed, form)))
     meta = dict(services=services, reals=reals, lines=len(lines), change_lines=k,
                 change_summary=kinds)
     write(os.path.join(where, 'meta.json'), json.dumps(meta))
@@ -230,21 +242,21 @@ def run_module(services, reals, args_name):
                 cpu=dict((k, v) for k, v in result['cpu'].items()), **elapsed)
 
 
-def module(services, reals):
+def module(services, reals, form='table'):
     meta = json.loads(load(services, reals, 'meta.json'))
     empty_namespace()
-    first = run_module(services, reals, 'args.json')
+    first = run_module(services, reals, '%s-args.json' % form)
     check(first['changed'] and first['commands'] == meta['lines'],
           'from empty: changed=%s with %d commands, expected %d'
           % (first['changed'], first['commands'], meta['lines']))
     save = timed_save(services, reals, 'rules.txt')
     save_cpu = CPU['-Sn']
-    noop = run_module(services, reals, 'args.json')
+    noop = run_module(services, reals, '%s-args.json' % form)
     check(not noop['changed'] and noop['commands'] == 0,
           'rerun: changed=%s with %d commands' % (noop['changed'], noop['commands']))
     save_after = timed_save(services, reals, 'rules.txt')
     save_after_cpu = CPU['-Sn']
-    change = run_module(services, reals, 'change-args.json')
+    change = run_module(services, reals, '%s-change-args.json' % form)
     check(change['changed'] and change['commands'] == meta['change_lines'],
           '1%% change: %d commands, expected %d' % (change['commands'], meta['change_lines']))
     for kind, count in meta['change_summary'].items():
@@ -288,7 +300,9 @@ def info():
 
 
 def main(argv):
-    command, numbers = argv[0], [int(a) for a in argv[1:]]
+    command = argv[0]
+    form = [a for a in argv[1:] if a in FORMS]
+    numbers = [int(a) for a in argv[1:] if a not in FORMS]
     with open('/proc/loadavg') as handle:
         load_before = float(handle.read().split()[0])
     try:
@@ -299,7 +313,7 @@ def main(argv):
         elif command == 'restore':
             result = restore(*numbers)
         elif command == 'module':
-            result = module(*numbers)
+            result = module(*(numbers + form))
         elif command == 'per-entry':
             result = per_entry(*numbers)
         else:

@@ -17,7 +17,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.lvs.cluster.plugins.module_utils import ipvs
+from ansible_collections.lvs.cluster.plugins.module_utils import ipvs_parse
 from ansible_collections.lvs.cluster.plugins.modules import ipvsadm as ipvsadm_module
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'ipvsadm')
@@ -102,7 +102,7 @@ def as_options(table_text):
     """Module options that declare exactly the table of ``table_text``: ipvsadm_info's shape
     without its read-only keys and without nulls (as a playbook would omit them)."""
     services = []
-    for svc in ipvs.table_to_list(ipvs.parse_save(table_text)):
+    for svc in ipvs_parse.table_to_list(ipvs_parse.parse_save(table_text)):
         svc = dict((k, v) for k, v in svc.items() if v is not None and k != 'key')
         if 'fwmark' not in svc:
             del svc['family']
@@ -376,3 +376,36 @@ def test_scale_one_percent_through_the_module(monkeypatch):
     out = run_module(monkeypatch, FakeIpvsadm(save), check_mode=True, services=changed)
     assert len(out.result['commands']) == 101 == len(lines) // 100
     assert all(c.startswith('-e ') and c.endswith(' -g -w 9') for c in out.result['commands'])
+
+
+def test_table_option_no_op_reads_once(monkeypatch):
+    """The recorded -Sn text given as the table option is the kernel's table: one read."""
+    fake = FakeIpvsadm(SAVE)
+    out = run_module(monkeypatch, fake, table=SAVE, purge=True)
+    assert not out.failed, out.result
+    assert out.result['changed'] is False
+    assert fake.calls == [('-S', '-n')]
+
+
+def test_table_option_from_empty_and_with_services(monkeypatch):
+    """From nothing: the table option's lines and a service of the services option, in one
+    batch, then read back."""
+    extra = dict(protocol='udp', address='192.0.2.150', port=53,
+                 real_servers=[dict(address='192.0.2.9')])
+    extra_lines = ['-A -u 192.0.2.150:53 -s wlc', '-a -u 192.0.2.150:53 -r 192.0.2.9:53 -g -w 1']
+    after = SAVE + '\n'.join(extra_lines) + '\n'
+    fake = FakeIpvsadm('', after=after)
+    out = run_module(monkeypatch, fake, table=SAVE, services=[extra])
+    assert not out.failed, out.result
+    assert out.result['commands'] == extra_lines + SAVE.splitlines()
+    assert out.result['summary']['added_services'] == 14
+
+
+def test_invalid_table_fails_before_touching_the_kernel(monkeypatch):
+    fake = FakeIpvsadm(SAVE)
+    table = '-A -t 192.0.2.1:80 -s wlc\n-a -t 192.0.2.1:80 -r 192.0.2.9:81 -g -w 1\n'
+    out = run_module(monkeypatch, fake, table=table)
+    assert out.failed
+    assert out.result['msg'].startswith('table line 2: ')
+    assert 'must be the service port 80' in out.result['msg']
+    assert ('-R',) not in fake.calls
