@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import difflib
 import ipaddress
+import math
 
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
 
@@ -48,7 +49,7 @@ def number(value, where, field, low, high, whole=True):
         elif isinstance(value, bool):
             hint = ': YAML reads an unquoted yes/no/true/false as a boolean'
         fail(where, '%s must be %s from %s to %s, got %s%s' % (field, what, low, high, grammar.describe(value), hint))
-    if isinstance(value, float) and (value != value or value in (float('inf'), float('-inf'))):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         fail(where, '%s must be %s from %s to %s, got %r' % (field, what, low, high, value))
     if whole and isinstance(value, float):
         fail(where, '%s must be %s from %s to %s, got %r: write it without a decimal point'

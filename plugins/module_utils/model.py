@@ -340,7 +340,7 @@ def _real_server(raw, svc, where, hostvars):
         if raw.get(key) is not None:
             rs[key] = _range(raw[key], rwhere, key, 'threshold')
     if rs['uthreshold'] is not None and rs['lthreshold'] is not None and rs['lthreshold'] > rs['uthreshold']:
-        _fail(rwhere, 'lthreshold %d is above uthreshold %d' % (rs['lthreshold'], rs['uthreshold']))
+        _fail(rwhere, 'lthreshold %s is above uthreshold %s' % (rs['lthreshold'], rs['uthreshold']))
     return rs
 
 
