@@ -81,7 +81,7 @@ RANGES = {
     'fwmark': (1, 2 ** 32 - 1, True),
     'weight': (0, WEIGHT_MAX, True),
     'threshold': (0, 65535, True),
-    'persistence_timeout': (1, 2 ** 31 - 1, True),
+    'persistence_timeout': (1, 2678400, True),
     'delay_loop': (0.001, 86400, False),
     'quorum': (1, 65535, True),
     'hysteresis': (0, 65535, True),
@@ -89,7 +89,7 @@ RANGES = {
     'retry': (0, 65535, True),
     'delay_before_retry': (0, 86400, False),
     'warmup': (0, 86400, False),
-    'misc_timeout': (1, 86400, True),
+    'misc_timeout': (1, 4294, True),
     'status_code': (100, 599, True),
 }
 
@@ -294,6 +294,8 @@ def normalize_checker(raw, where):
 
 def _hex(value, where, field):
     value = fields.text(value, where, 'checker ' + field, grammar.token)
+    if value.lower().endswith('ff'):
+        _fail(where, 'checker %s %r may not end in the byte ff (keepalived 2.2 refuses it)' % (field, value))
     if len(value) % 2 or any(c not in '0123456789abcdefABCDEF' for c in value):
         _fail(where, 'checker %s %r must be hexadecimal bytes (an even number of 0-9a-f digits)' % (field, value))
     return value
@@ -467,8 +469,9 @@ def normalize_services(services, hostvars, instances=None):
             _fail(where, 'several VRRP instances exist: name the one that carries this VIP in "vrrp_instance"')
         svc['vrrp_instance'] = vrrp_instance
         reals = fields.listing(raw.get('real_servers'), where, 'real_servers')
-        if not reals and svc['sorry_server'] is None:
-            _fail(where, 'has no real servers: list them in "real_servers" (or give a sorry_server)')
+        if not reals:
+            _fail(where, 'has no real servers: list them in "real_servers" (keepalived refuses a virtual_server '
+                         'without one)')
         svc['real_servers'] = []
         rkeys = set()
         for rraw in reals:
@@ -479,6 +482,13 @@ def normalize_services(services, hostvars, instances=None):
             rkeys.add(rkey)
             svc['real_servers'].append(rs)
         svc['real_servers'].sort(key=lambda r: (_addr_key(r['address']), r['port']))
+        weights = sum(rs['weight'] for rs in svc['real_servers'])
+        quorum = 1 if svc['quorum'] is None else svc['quorum']
+        if svc['managed_by'] == 'keepalived' and quorum > weights:
+            _fail(where, 'quorum %d is above the sum of the real servers\' weights (%d): keepalived refuses it (all '
+                         'weights 0 count as 0); lower quorum or raise a weight' % (quorum, weights))
+        if svc['hysteresis'] is not None and svc['hysteresis'] >= quorum:
+            _fail(where, 'hysteresis %d must be below quorum %d (keepalived refuses it)' % (svc['hysteresis'], quorum))
         result.append(svc)
     result.sort(key=service_sort_key)
     return result
@@ -741,6 +751,10 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         if inst['sync_group']:
             groups.setdefault(str(inst['sync_group']), []).append(inst['name'])
     sync_groups = [{'name': name, 'instances': sorted(members)} for name, members in sorted(groups.items())]
+    for group in sync_groups:
+        if len(group['instances']) < 2:
+            _fail('lvs_vrrp_instances (%s)' % group['instances'][0], 'sync_group %s has only this instance: keepalived '
+                  'refuses a sync group of one; name a second instance in it, or drop sync_group' % group['name'])
     sync = settings.get('lvs_sync_daemon') or {}
     if sync and sync['instance'] not in [i['name'] for i in view_instances]:
         _fail('director_lvs_sync_daemon', 'instance %s is not in lvs_vrrp_instances (%s)'

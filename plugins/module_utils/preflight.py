@@ -253,7 +253,8 @@ def _check_real_server(report, raw, rs, label, hostvars):
             one = dict(_RS_STUB, **{field: rs[field]})
             if field == 'address':
                 one = {field: rs[field]}
-            reason = _reason(model.normalize_services, [dict(stub, real_servers=[one])], hostvars)
+            other = {'address': '192.0.2.3'}  # keeps the service's quorum when this one's weight is 0
+            reason = _reason(model.normalize_services, [dict(stub, real_servers=[one, other])], hostvars)
             reasons = [reason] if reason else []
             if reason:
                 _field_problem(report, 'all', '%s.%s' % (label, field), reason, field)
@@ -351,7 +352,7 @@ def _check_ports(report, raw, svc, label):
     """DR and TUN cannot change the port: the real server gets the packet as the client sent it."""
     if svc['fwmark'] is not None:
         return
-    for rindex, rs in enumerate(raw.get('real_servers') or []):
+    for rindex, rs in enumerate(raw.get('real_servers') if isinstance(raw.get('real_servers'), list) else []):
         port = rs.get('port') if isinstance(rs, dict) else None
         if isinstance(port, int) and not isinstance(port, bool) and svc['method'] in ('DR', 'TUN') \
                 and port != svc['port']:
@@ -808,6 +809,10 @@ def _view(report, director, svcs, insts, hostvars, directors, settings):
                 return None
             insts.remove(bad[0])
             svcs = [s for s in svcs if s[2]['vrrp_instance'] != bad[0][2]['name']]
+            group = bad[0][2]['sync_group']
+            if group:  # its partners would be a group of one now: that is not their problem
+                insts = [(i[0], dict((k, v) for k, v in i[1].items() if k != 'sync_group'), i[2])
+                         if i[2]['sync_group'] == group else i for i in insts]
     return None
 
 

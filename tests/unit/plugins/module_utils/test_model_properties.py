@@ -53,7 +53,7 @@ DIRECTORS = ['dir1', 'dir2']
 REAL_SERVERS = ['web1', 'web2']
 INSTANCE = {
     'name': 'VI_1', 'virtual_router_id': 51, 'master': 'dir1', 'interface': 'eth0',
-    'track_interfaces': ['eth1'], 'track_scripts': ['chk'], 'sync_group': 'G1',
+    'track_interfaces': ['eth1'], 'track_scripts': ['chk'],
     'notify_master': '/usr/local/bin/notify master', 'notify_backup': '/usr/local/bin/notify backup',
     'notify_fault': '/usr/local/bin/notify fault', 'notify_stop': '/usr/local/bin/notify stop',
     'extra_vips': [{'address': '10.88.0.250', 'prefix': 24, 'dev': 'eth0', 'label': 'eth0:vip'}],

@@ -76,6 +76,7 @@ def subnets_off(data):
 def no_way_back(data):
     data['hostvars']['app1'].pop('lvs_gateway')
     data['instances'].remove(inst(data, 'VI_NAT'))  # it carried only the NAT gateway VIP
+    inst(data, 'VI_WEB').pop('sync_group')  # a sync group of one is refused
     svc(data, 'app')['real_servers'].pop(1)
 
 
@@ -145,7 +146,8 @@ CASES = [
      ('NAT real server app1 (198.51.100.21) of service app has no route back', '(app).real_servers (app1)', {'app1'})),
     ('NAT gateway not held by VRRP', lambda d: d['hostvars']['app1'].update(lvs_gateway='198.51.100.254'),
      ('gateway 198.51.100.254 is not an address VRRP instance VI_NAT and VI_WEB holds', 'lvs_gateway', {'app1'})),
-    ('NAT gateway held by an instance of another sync group', lambda d: inst(d, 'VI_NAT').pop('sync_group'),
+    ('NAT gateway held by an instance of another sync group', lambda d: (inst(d, 'VI_NAT').pop('sync_group'),
+                                                                          inst(d, 'VI_WEB').pop('sync_group')),
      ('gateway 198.51.100.1 is not an address VRRP instance VI_WEB holds', 'lvs_gateway', {'app1'})),
     ('NAT gateway is a director address', lambda d: d['hostvars']['app1'].update(lvs_gateway='192.0.2.12'),
      ('gateway 192.0.2.12 is the own address of director dir2', 'lvs_gateway', {'app1'})),

@@ -606,8 +606,8 @@ def test_global_defs(all_vars, present, absent):
 
 @pytest.mark.parametrize('changes, present, absent', [
     ({'persistence_timeout': 1}, ['    persistence_timeout 1\n'], ['granularity']),
-    ({'quorum': 2}, ['    quorum 2\n'], ['hysteresis', 'quorum_']),
-    ({'hysteresis': 1}, ['    hysteresis 1\n'], ['quorum']),
+    ({'quorum': 1}, ['    quorum 1\n'], ['hysteresis', 'quorum_']),
+    ({'hysteresis': 0}, ['    hysteresis 0\n'], ['quorum']),
     ({'quorum_down': '/bin/d'}, ['    quorum_down "/bin/d"\n'], ['quorum_up', 'quorum ']),
     ({'delay_loop': 7}, ['    delay_loop 7\n'], ['delay_loop 0.5']),
     ({'sorry_server': {'address': '10.0.0.9', 'port': 8080, 'inhibit': True}},
