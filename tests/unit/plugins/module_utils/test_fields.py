@@ -113,10 +113,10 @@ def test_known_keys_names_the_closest():
 
 def test_director_settings_normalise_and_skip_null():
     values = settings.normalize(settings.DIRECTOR, {
-        'advert_int': 1.0, 'interface': '', 'vrrp_scripts': [{'name': 'b', 'script': '/bin/b'}, {'name': 'a', 'script': '/bin/a',
-                                                                                                   'interval': 5}],
+        'advert_int': 1.0, 'interface': '',
+        'vrrp_scripts': [{'name': 'b', 'script': '/bin/b'}, {'name': 'a', 'script': '/bin/a', 'interval': 5}],
         'lvs_sync_daemon': {'interface': 'eth1', 'instance': 'VI_1'}, 'smtp_server': '', 'router_id': None})
-    assert values['advert_int'] == 1 and type(values['advert_int']) is int
+    assert values['advert_int'] == 1 and isinstance(values['advert_int'], int)
     assert values['interface'] == ''
     assert [s['name'] for s in values['vrrp_scripts']] == ['a', 'b']
     assert [s['interval'] for s in values['vrrp_scripts']] == [5, 2]
