@@ -81,6 +81,15 @@ def _check(value, pattern, rule):
     return value
 
 
+def accepts(rule, value):
+    """Whether ``rule`` (one of the validators below) takes ``value`` as it is."""
+    try:
+        rule(value)
+    except GrammarError:
+        return False
+    return True
+
+
 def token(value):
     """One keepalived word, written bare: printable ASCII without white space or ``"{}#!$\\``."""
     value = _check(value, _TOKEN, 'one word of printable ASCII, without spaces or any of %s' % _SPECIAL)

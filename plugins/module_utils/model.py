@@ -40,8 +40,8 @@ CHECKER_COMMON = ('connect_ip', 'connect_port', 'bindto', 'bind_port', 'connect_
 WEIGHT_MAX = 65535
 
 # Defaults for a checker when neither the service nor the real server overrides them.
-# Tuned for a real server to leave the IPVS table within 2 s of failing (with delay_loop 0.5):
-# a refused or 1 s silent check, one retry half a second later. An explicit null leaves the
+# With delay_loop 0.5, a real server that refuses connections leaves the IPVS table within about
+# 1 s and one that goes silent within about 3 s (two 1 s timeouts, the retry half a second later). An explicit null leaves the
 # keyword out, to keepalived's own default.
 CHECKER_DEFAULTS = {
     'connect_timeout': 1,
@@ -159,18 +159,14 @@ def host_address(name, hostvars, where):
     _fail(where, 'host %s has no address: set lvs_address (or an IP ansible_host) in its host_vars' % name)
 
 
+def item_label(var, index, raw):
+    """``VAR[INDEX] (NAME)`` for messages: the item's name only where it is a valid name."""
+    name = raw.get('name') if isinstance(raw, dict) else None
+    return '%s[%d] (%s)' % (var, index, name if grammar.accepts(grammar.name, name) else 'unnamed')
+
+
 def _service_where(index, svc):
-    name = svc.get('name') if isinstance(svc, dict) else None
-    return 'lvs_virtual_services[%d] (%s)' % (index, name if isinstance(name, str) and grammar_ok(name) else 'unnamed')
-
-
-def grammar_ok(value):
-    """Whether ``value`` is a valid name (for labels in messages only)."""
-    try:
-        grammar.name(value)
-    except grammar.GrammarError:
-        return False
-    return True
+    return item_label('lvs_virtual_services', index, svc)
 
 
 def _status_codes(value, where):
@@ -529,8 +525,7 @@ def _extra_vip(item, where):
 
 
 def _instance_where(index, raw):
-    name = raw.get('name') if isinstance(raw, dict) else None
-    return 'lvs_vrrp_instances[%d] (%s)' % (index, name if isinstance(name, str) and grammar_ok(name) else 'unnamed')
+    return item_label('lvs_vrrp_instances', index, raw)
 
 
 def normalize_instances(instances, directors, hostvars):

@@ -87,8 +87,7 @@ class _Report(object):
 
 
 def _label(var, index, raw):
-    name = raw.get('name') if isinstance(raw, dict) else None
-    return '%s[%d] (%s)' % (var, index, name if isinstance(name, str) and model.grammar_ok(name) else 'unnamed')
+    return model.item_label(var, index, raw)
 
 
 def _reason(call, *args):
@@ -743,7 +742,7 @@ def _check_role_variables(report, hostvars, directors, real_servers):
             report.problem(host, 'lvs_address', 'lvs_address %s is not an IP address' % model.grammar.describe(address),
                            'set lvs_address in host_vars/%s to the address the cluster reaches it on, quoted' % host)
     for host in directors:
-        if not _is_token(host):
+        if not model.grammar.accepts(model.grammar.token, host):
             report.problem(host, DIRECTORS,
                            'the host name %r is not one word of printable ASCII: it is written into keepalived.conf '
                            '(a comment, and the router_id unless director_router_id is set)' % host,
@@ -758,14 +757,6 @@ def _check_role_variables(report, hostvars, directors, real_servers):
                                                        ignore=role_settings.REAL_SERVER_DERIVED):
             report.problem(host, variable, reason, 'correct %s in the host_vars or group_vars of %s '
                            '(ansible-doc -t role lvs.cluster.real_server lists every option)' % (variable, host))
-
-
-def _is_token(value):
-    try:
-        model.grammar.token(value)
-    except model.grammar.GrammarError:
-        return False
-    return True
 
 
 def _director_settings(hvars):
