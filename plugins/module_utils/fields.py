@@ -19,6 +19,7 @@ import ipaddress
 import math
 
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
+from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_ranges
 
 
 class ModelError(ValueError):
@@ -59,6 +60,17 @@ def number(value, where, field, low, high, whole=True):
     if not low <= value <= high:
         fail(where, '%s %s is out of range %s..%s' % (field, value, low, high))
     return value
+
+
+def keepalived_number(value, where, field, keyword, low=None, high=None):
+    """A number keepalived reads as ``keyword`` (keepalived_ranges: its range and decimal places),
+    within the caller's tighter ``low``/``high`` where given; returned in keepalived's spelling."""
+    klow, khigh, whole = keepalived_ranges.bounds(keyword)
+    value = number(value, where, field, klow if low is None else low, khigh if high is None else high, whole)
+    try:
+        return keepalived_ranges.check(keyword, value)
+    except ValueError:
+        fail(where, '%s must be %s, got %r' % (field, keepalived_ranges.describe(keyword), value))
 
 
 def integer(value, where, field, low, high):

@@ -386,6 +386,15 @@ def check(keyword, value):
     return rule.check(keyword, value)
 
 
+def bounds(keyword):
+    """(low, high, whole number) of a numeric keyword, as Python numbers: (1, 255, True)."""
+    rule = KEYWORDS[keyword]
+
+    def plain(number):
+        return int(number) if number == number.to_integral_value() else float(number)
+    return plain(rule.low), plain(rule.high), rule.places == 0
+
+
 def describe(keyword):
     """What ``keyword`` accepts, for messages: 'a whole number from 1 to 255'."""
     return KEYWORDS[keyword].describe()

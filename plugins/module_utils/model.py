@@ -23,8 +23,10 @@ import math
 
 from ansible_collections.lvs.cluster.plugins.module_utils import fields
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
+from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_ranges
 from ansible_collections.lvs.cluster.plugins.module_utils import settings as role_settings
 from ansible_collections.lvs.cluster.plugins.module_utils.fields import ModelError  # noqa: F401 (the model's error)
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import MAX_THRESHOLD, MAX_WEIGHT
 
 
 SCHEDULERS = ('rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos')
@@ -37,7 +39,7 @@ DNS_TYPES = ('A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA')
 # Options every connection-based checker accepts, rendered in this order.
 CHECKER_COMMON = ('connect_ip', 'connect_port', 'bindto', 'bind_port', 'connect_timeout', 'retry',
                   'delay_before_retry', 'warmup', 'delay_loop', 'alpha', 'log_all_failures')
-WEIGHT_MAX = 65535
+WEIGHT_MAX = MAX_WEIGHT
 
 # Defaults for a checker when neither the service nor the real server overrides them.
 # With delay_loop 0.5, a real server that refuses connections leaves the IPVS table within about
@@ -67,36 +69,58 @@ CHECKER_KEYS = set(CHECKER_COMMON) | {'type', 'nb_get_retry', 'urls', 'http_prot
                                       'misc_path', 'misc_timeout', 'misc_dynamic', 'user', 'dns_type', 'dns_name',
                                       'helo_name', 'payload', 'require_reply'} | set(URL_KEYS)
 
-# The numeric keywords of keepalived.conf the model renders: (low, high, whole number).
-RANGES = {
-    'virtual_router_id': (1, 255, True),
-    'priority': (1, 255, True),
-    'advert_int_v2': (1, 255, True),
-    'advert_int_v3': (0.01, 40.95, False),
-    'preempt_delay': (0, 1000, True),
-    'garp_master_delay': (0, 3600, True),
-    'garp_master_refresh': (0, 3600, True),
-    'port': (1, 65535, True),
-    'virtual_port': (0, 65535, True),
-    'fwmark': (1, 2 ** 32 - 1, True),
-    'weight': (0, WEIGHT_MAX, True),
-    'threshold': (0, 65535, True),
-    'persistence_timeout': (1, 2678400, True),
-    'delay_loop': (0.001, 86400, False),
-    'quorum': (1, 65535, True),
-    'hysteresis': (0, 65535, True),
-    'connect_timeout': (0.001, 86400, False),
-    'retry': (0, 65535, True),
-    'delay_before_retry': (0, 86400, False),
-    'warmup': (0, 86400, False),
-    'misc_timeout': (1, 4294, True),
-    'status_code': (100, 599, True),
+# The numeric fields of the model: field -> the keepalived_ranges keyword whose bounds, decimal
+# places and spelling it takes (keepalived's accepted range is encoded there, once, and proven
+# against the real keepalived -t by tests/unit/roles/director/test_keepalived_bounds.py), and the
+# model's own tighter bounds where it has a reason (None: keepalived's).
+_NUMBERS = {
+    'virtual_router_id': ('virtual_router_id', None),
+    'priority': ('priority', None),
+    'advert_int_v2': ('advert_int v2', None),
+    'advert_int_v3': ('advert_int', None),
+    'preempt_delay': ('preempt_delay', None),
+    'garp_master_delay': ('garp_master_delay', None),
+    'garp_master_refresh': ('garp_master_refresh', None),
+    # a real server's or checker's port; 0 is written by the model itself (fwmark services)
+    'port': ('real_server port', (1, 65535)),
+    'virtual_port': ('virtual_server port', None),
+    'fwmark': ('virtual_server fwmark', None),
+    # static services go to lvs.cluster.ipvsadm as well, which holds ipvsadm's limits
+    'weight': ('real_server weight', (0, MAX_WEIGHT)),
+    'threshold': (None, (0, MAX_THRESHOLD)),
+    'persistence_timeout': ('persistence_timeout', None),
+    'delay_loop': ('checker delay_loop', None),
+    'quorum': ('quorum', None),
+    'hysteresis': ('hysteresis', None),
+    'connect_timeout': ('connect_timeout', None),
+    'retry': ('retry', None),
+    'delay_before_retry': ('delay_before_retry', None),
+    'warmup': ('warmup', None),
+    'misc_timeout': ('misc_timeout', None),
+    # one HTTP status code; keepalived_ranges' status_code is the whole rendered list
+    'status_code': (None, (100, 599)),
 }
 
 
+def _ranges():
+    table = {}
+    for field, (keyword, own) in _NUMBERS.items():
+        table[field] = (own[0], own[1], True) if own is not None else keepalived_ranges.bounds(keyword)
+    return table
+
+
+# field -> (low, high, whole number): what the preflight accepts, derived from _NUMBERS.
+RANGES = _ranges()
+
+
 def _range(value, where, field, key=None):
-    low, high, whole = RANGES[key or field]
-    return fields.number(value, where, field, low, high, whole)
+    """A number of the model within RANGES, in keepalived's spelling (its decimal places)."""
+    key = key or field
+    low, high, whole = RANGES[key]
+    keyword = _NUMBERS[key][0]
+    if keyword is None:
+        return fields.number(value, where, field, low, high, whole)
+    return fields.keepalived_number(value, where, field, keyword, low, high)
 
 
 def _fail(where, msg):
@@ -576,7 +600,10 @@ def normalize_instances(instances, directors, hostvars):
         inst['priorities'] = resolved
         inst['advert_int'] = None
         if raw.get('advert_int') is not None:
-            inst['advert_int'] = _range(raw['advert_int'], where, 'advert_int', 'advert_int_v3')
+            # the VRRP version (and so the range: whole seconds up to 255 for v2, steps of 0.01 s
+            # up to 40.95 for v3) is known per director: director_view checks it there
+            low, high = RANGES['advert_int_v3'][0], RANGES['advert_int_v2'][1]
+            inst['advert_int'] = fields.number(raw['advert_int'], where, 'advert_int', low, high, whole=False)
         inst['version'] = None if raw.get('version') is None else _choice_int(raw['version'], (2, 3), where, 'version')
         inst['nopreempt'] = fields.flag(raw, 'nopreempt', where)
         inst['preempt_delay'] = None if raw.get('preempt_delay') is None else \
@@ -703,6 +730,8 @@ def director_view(services, instances, director, directors, hostvars, settings=N
                 _fail(where, 'advert_int %s: VRRPv2 advertises in whole seconds; use version 3 for '
                              'sub-second adverts' % advert)
             advert = _range(advert, where, 'advert_int', 'advert_int_v2')
+        else:
+            advert = _range(advert, where, 'advert_int', 'advert_int_v3')
         if (strict and prio != 255) or inst['nopreempt'] or inst['preempt_delay'] is not None:
             # Strict VRRP lets only the address owner (priority 255) start as MASTER, and keepalived
             # ignores nopreempt/preempt_delay on an initial MASTER: start every director as BACKUP

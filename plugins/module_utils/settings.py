@@ -23,6 +23,7 @@ import re
 
 from ansible_collections.lvs.cluster.plugins.module_utils import fields
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
+from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_ranges
 
 _PACKAGE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9+._:=~-]*$')
 
@@ -38,6 +39,17 @@ def _text(rule, empty=False):
 def _number(low, high, whole=True):
     def read(value, where, field):
         return fields.number(value, where, field, low, high, whole)
+    read.bounds = (low, high)
+    return read
+
+
+def _keepalived(keyword, low=None, high=None):
+    """A number keepalived reads as ``keyword`` (its range is keepalived_ranges'), tighter where
+    ``low``/``high`` say so."""
+    def read(value, where, field):
+        return fields.keepalived_number(value, where, field, keyword, low, high)
+    klow, khigh = keepalived_ranges.bounds(keyword)[:2]
+    read.bounds = (klow if low is None else low, khigh if high is None else high)
     return read
 
 
@@ -87,11 +99,11 @@ def _packages(value, where, field):
 _SCRIPT_KEYS = {
     'name': _text(grammar.name),
     'script': _text(grammar.quoted),
-    'interval': _number(1, 86400),
-    'timeout': _number(1, 86400),
-    'weight': _number(-253, 253),
-    'rise': _number(1, 65535),
-    'fall': _number(1, 65535),
+    'interval': _keepalived('vrrp_script interval'),
+    'timeout': _keepalived('vrrp_script timeout'),
+    'weight': _keepalived('vrrp_script weight'),
+    'rise': _keepalived('vrrp_script rise'),
+    'fall': _keepalived('vrrp_script fall'),
     'user': _text(grammar.name),
 }
 
@@ -115,8 +127,8 @@ def _vrrp_scripts(value, where, field):
     return sorted(result, key=lambda s: s['name'])
 
 
-_SYNC_KEYS = {'interface': _text(grammar.interface), 'instance': _text(grammar.name), 'id': _number(0, 255)}
-_TIMEOUT_KEYS = {'tcp': _number(1, 2 ** 31 - 1), 'tcpfin': _number(1, 2 ** 31 - 1), 'udp': _number(1, 2 ** 31 - 1)}
+_SYNC_KEYS = {'interface': _text(grammar.interface), 'instance': _text(grammar.name), 'id': _keepalived('lvs_sync_daemon id')}
+_TIMEOUT_KEYS = dict((key, _keepalived('lvs_timeouts ' + key)) for key in ('tcp', 'tcpfin', 'udp'))
 
 
 def _options(spec, required=()):
@@ -151,20 +163,20 @@ DIRECTOR = {
     'interface': _text(grammar.interface, empty=True),
     'router_id': _text(grammar.token),
     'vrrp_version': _version,
-    'advert_int': _number(0.01, 40.95, whole=False),
-    'delay_loop': _number(0.001, 86400, whole=False),
+    'advert_int': _keepalived('advert_int'),
+    'delay_loop': _keepalived('checker delay_loop'),
     'vrrp_mcast_group4': _mcast4,
     'vrrp_strict': _bool,
     'vrrp_skip_check_adv_addr': _bool,
-    'vrrp_garp_master_delay': _number(0, 3600),
-    'vrrp_garp_master_repeat': _number(1, 65535),
-    'vrrp_garp_master_refresh': _number(0, 3600),
-    'vrrp_garp_lower_prio_repeat': _number(0, 65535),
-    'vrrp_garp_lower_prio_delay': _number(0, 3600),
+    'vrrp_garp_master_delay': _keepalived('vrrp_garp_master_delay'),
+    'vrrp_garp_master_repeat': _keepalived('vrrp_garp_master_repeat'),
+    'vrrp_garp_master_refresh': _keepalived('vrrp_garp_master_refresh'),
+    'vrrp_garp_lower_prio_repeat': _keepalived('vrrp_garp_lower_prio_repeat'),
+    'vrrp_garp_lower_prio_delay': _keepalived('vrrp_garp_lower_prio_delay'),
     'notification_emails': _emails,
     'notification_email_from': _text(grammar.email, empty=True),
     'smtp_server': _smtp_server,
-    'smtp_connect_timeout': _number(1, 3600),
+    'smtp_connect_timeout': _keepalived('smtp_connect_timeout'),
     'smtp_alert': _bool,
     'enable_script_security': _bool,
     'script_user': _text(grammar.name),

@@ -142,7 +142,7 @@ def test_director_settings_normalise_and_skip_null():
     ('director_vrrp_scripts', ['x'], 'must be a mapping'),
     ('director_lvs_sync_daemon', {'interface': 'eth1'}, 'needs "instance"'),
     ('director_lvs_sync_daemon', {'interface': 'eth1', 'instance': 'VI_1', 'id': 256}, 'out of range 0..255'),
-    ('director_lvs_timeouts', {'tcp': 0}, 'out of range'),
+    ('director_lvs_timeouts', {'tcp': 2678401}, 'out of range'),
     ('director_lvs_timeouts', {'tcpp': 5}, 'did you mean tcp?'),
     ('director_sysctl', {'net.ipv4.ip_forward': True}, 'a number or a string'),
     ('director_sysctl', {'net.ipv4.ip_forward': '1\nkernel.x = 1'}, 'one line'),

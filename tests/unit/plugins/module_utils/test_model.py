@@ -60,8 +60,8 @@ BAD = [
     ('unknown instance', [svc(vrrp_instance='VI_9')], "vrrp_instance 'VI_9' is not in lvs_vrrp_instances"),
     ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
     ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
-    ('delay_loop zero', [svc(delay_loop=0)], 'delay_loop 0 is out of range 0.001..86400'),
-    ('delay_loop not a number', [svc(delay_loop='fast')], "delay_loop must be a number of seconds from 0.001 to 86400, "
+    ('delay_loop zero', [svc(delay_loop=0)], 'delay_loop 0 is out of range 0.0001..4294967295'),
+    ('delay_loop not a number', [svc(delay_loop='fast')], "delay_loop must be a number of seconds from 0.0001 to 4294967295, "
                                                           "got 'fast'"),
     ('delay_loop a quoted number', [svc(delay_loop='0.5')], 'write the number without quotes'),
     ('delay_loop boolean', [svc(delay_loop=True)], 'got the boolean true'),

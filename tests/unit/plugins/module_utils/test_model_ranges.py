@@ -108,11 +108,6 @@ def _edges():
 
 
 EDGES = list(_edges())
-# model.py (normalize_instances) checks every instance's advert_int against the VRRPv3 range before
-# it knows the version: a VRRPv2 instance cannot have the 41..255 s RANGES['advert_int_v2'] allows.
-V2_HIGH = pytest.mark.xfail(strict=True, reason='known bug: VRRPv2 advert_int above 40.95 is refused')
-EDGES = [pytest.param(*edge, marks=V2_HIGH, id=edge[0]) if edge[0] == 'advert_int_v2' else
-         pytest.param(*edge, id=edge[0]) for edge in EDGES]
 
 
 @pytest.mark.parametrize('key, low, high, outside', EDGES)
@@ -126,11 +121,24 @@ def test_range_edges(key, low, high, outside):
         assert field in str(caught.value), (key, value, str(caught.value))
 
 
-def test_vrrp2_advert_int_low_edge():
-    """What of the VRRPv2 range works today: 1 s accepted, 0 (and a fraction) refused."""
-    put = PLACES['advert_int_v2'][0]
-    assert view(put, 1)['instances'][0]['advert_int'] == 1
-    assert view(put, 40)['instances'][0]['advert_int'] == 40
-    for value in (0, 1.5):
+def test_advert_int_range_follows_the_version():
+    """VRRPv2: whole seconds 1..255; VRRPv3: steps of 0.01 s up to 40.95 (the version is known per
+    director, so the instance is checked there)."""
+    v2, v3 = PLACES['advert_int_v2'][0], PLACES['advert_int_v3'][0]
+    assert view(v2, 1)['instances'][0]['advert_int'] == 1
+    assert view(v2, 255)['instances'][0]['advert_int'] == 255
+    assert view(v3, 40.95)['instances'][0]['advert_int'] == 40.95
+    for put, value in ((v2, 0), (v2, 1.5), (v2, 256), (v3, 41), (v3, 0.015), (v3, 0.005)):
         with pytest.raises(model.ModelError, match='advert_int'):
             view(put, value)
+
+
+@pytest.mark.parametrize('key, value', [('delay_loop', 0.00015), ('connect_timeout', 1.00001),
+                                        ('preempt_delay', 0.12345), ('warmup', 2.00005)])
+def test_more_decimal_places_than_keepalived_reads_are_refused(key, value):
+    """keepalived_ranges allows 4 places (a smaller float would render as 1e-05, which keepalived
+    refuses): the model holds the same."""
+    put, field = PLACES[key]
+    with pytest.raises(model.ModelError, match=field):
+        view(put, value)
+    view(put, round(value, 4))

@@ -376,3 +376,21 @@ def test_docs_list_every_range_and_role_variable():
     names |= set('real_server_' + k for k in ('interface', 'rp_filter'))
     missing = sorted(name for name in names if '`%s' % name not in text)
     assert missing == [], missing
+
+
+def test_docs_give_the_ranges_the_code_applies():
+    """Each range of model.RANGES and of the numeric role variables appears, as LOW..HIGH, on a
+    line of docs/preflight.md that names the keyword: a bound changed in the code and not in the
+    docs (or the other way round) fails here."""
+    from ansible_collections.lvs.cluster.plugins.module_utils import model, settings
+    with open(os.path.join(REPO, 'docs', 'preflight.md')) as handle:
+        lines = handle.read().splitlines()
+    names = {'advert_int_v2': 'advert_int', 'advert_int_v3': 'advert_int', 'threshold': 'uthreshold'}
+    wanted = [(names.get(key, key), low, high) for key, (low, high, _whole) in model.RANGES.items()
+              if key != 'virtual_port']  # "a virtual port may be 0 with persistence", on the port line
+    for groups, prefix in ((settings.DIRECTOR, 'director_'), (settings.REAL_SERVER, 'real_server_')):
+        wanted += [(prefix + key, read.bounds[0], read.bounds[1]) for key, read in groups.items()
+                   if hasattr(read, 'bounds')]
+    wrong = [(name, '%s..%s' % (low, high)) for name, low, high in wanted
+             if not any('`%s`' % name in line and '%s..%s' % (low, high) in line for line in lines)]
+    assert wrong == [], wrong
