@@ -9,6 +9,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.lvs.cluster.plugins.module_utils import model
 from ansible_collections.lvs.cluster.plugins.module_utils import preflight as preflight_utils
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_desired import DesiredState
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import IpvsError
 
 # The host variables the model reads; copying only these keeps hostvars templating cheap.
 _HOST_KEYS = ('lvs_address', 'ansible_host', 'director_interface')
@@ -40,6 +42,16 @@ def ipvsadm_services(services):
     return model.ipvsadm_services(services)
 
 
+def ipvsadm_table(services):
+    """The same services as the ``table`` option of lvs.cluster.ipvsadm (ipvsadm -S lines), which
+    the module validates itself: Ansible's per-entry validation of ``services`` costs far more
+    for large tables (docs/benchmarks-ipvsadm.md)."""
+    try:
+        return DesiredState.from_params(model.ipvsadm_services(services)).table_text()
+    except IpvsError as exc:
+        raise AnsibleFilterError('lvs.cluster.ipvsadm_table: %s' % exc)
+
+
 def preflight(hostvars, groups):
     """Check the whole inventory from hostvars and groups alone (see module_utils/preflight.py)."""
     directors = list(groups.get(preflight_utils.DIRECTORS) or [])
@@ -69,5 +81,6 @@ class FilterModule(object):
             'director_view': director_view,
             'real_server_vips': real_server_vips,
             'ipvsadm_services': ipvsadm_services,
+            'ipvsadm_table': ipvsadm_table,
             'preflight': preflight,
         }
