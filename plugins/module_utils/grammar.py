@@ -36,6 +36,7 @@ _INTERFACE = re.compile(r'^[A-Za-z0-9_.-]{1,15}$')
 _LABEL = re.compile(r'^[A-Za-z0-9_.:-]{1,15}$')
 _PATH = re.compile(r'^(/[A-Za-z0-9_.+-]+)+/?$')
 _EMAIL = re.compile(r'^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$')
+_SYSCTL = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:/*-]*$')
 _HOSTNAME = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$')
 MAX_LENGTH = 255
 
@@ -151,3 +152,9 @@ def email(value):
 def hostname(value):
     """A host name (smtp_server, router_id)."""
     return _check(value, _HOSTNAME, 'a host name of letters, digits, "-" and "." (no spaces or quotes)')
+
+
+def sysctl_key(value):
+    """A sysctl name in sysctl.d(5) (``net.ipv4.ip_forward``, ``net/ipv4/conf/eth0/rp_filter``):
+    no ``=`` (which would end the key and start the value), spaces or control characters."""
+    return _check(value, _SYSCTL, 'a sysctl name of letters, digits, "_", ".", "/", ":", "*" and "-" (no "=" or spaces)')

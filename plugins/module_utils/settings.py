@@ -149,7 +149,7 @@ def _sysctl(value, where, field):
     value = {} if value is None else fields.mapping(value, where, field)
     result = {}
     for key, setting in value.items():
-        key = fields.text(key, where, '%s key' % field, grammar.token)
+        key = fields.text(key, where, '%s key' % field, grammar.sysctl_key)
         if isinstance(setting, bool) or not isinstance(setting, (str, int)):
             fields.fail(where, '%s.%s must be a number or a string, got %s' % (field, key, grammar.describe(setting)))
         if isinstance(setting, str) and (not setting.strip() or any(c in setting for c in '\r\n\0')):

@@ -147,6 +147,7 @@ def test_director_settings_normalise_and_skip_null():
     ('director_sysctl', {'net.ipv4.ip_forward': True}, 'a number or a string'),
     ('director_sysctl', {'net.ipv4.ip_forward': '1\nkernel.x = 1'}, 'one line'),
     ('director_sysctl', {'net.ipv4 x': 1}, 'not allowed'),
+    ('director_sysctl', {'net.ipv4.x=2': 1}, 'not allowed'),
     ('director_packages', ['keepalived;rm'], 'not a package name'),
     ('director_packages', 'keepalived', 'must be a list'),
     ('director_libexec_dir', 'usr/local', 'not allowed'),

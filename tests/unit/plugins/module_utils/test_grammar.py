@@ -35,6 +35,9 @@ OK = [
     (grammar.hostname, 'smtp.example.com'),
     (grammar.hostname, 'localhost'),
     (grammar.hostname, 'www.example.com.'),
+    (grammar.sysctl_key, 'net.ipv4.ip_forward'),
+    (grammar.sysctl_key, 'net/ipv4/conf/eth0.100/rp_filter'),
+    (grammar.sysctl_key, 'net.ipv4.conf.*.arp_ignore'),
 ]
 
 BAD = [
@@ -104,6 +107,10 @@ BAD = [
     (grammar.hostname, 'a..b', 'not allowed'),
     (grammar.hostname, 'a_b', 'not allowed'),
     (grammar.hostname, 'h' * 64, 'not allowed'),
+    (grammar.sysctl_key, 'net.ipv4.x=2', 'sysctl name'),
+    (grammar.sysctl_key, 'net.ipv4 x', 'sysctl name'),
+    (grammar.sysctl_key, 'net.ipv4.x\nkernel.y', 'sysctl name'),
+    (grammar.sysctl_key, '-net.ipv4.x', 'sysctl name'),
 ]
 
 
@@ -130,7 +137,7 @@ def test_refused_with_the_rule(rule, value, message):
     ({'a': 1}, 'a mapping'),
 ])
 @pytest.mark.parametrize('rule', [grammar.token, grammar.quoted, grammar.name, grammar.interface, grammar.label,
-                                  grammar.path, grammar.email, grammar.hostname])
+                                  grammar.path, grammar.email, grammar.hostname, grammar.sysctl_key])
 def test_only_text_is_text_and_yaml_surprises_say_to_quote(rule, value, message):
     with pytest.raises(grammar.GrammarError) as err:
         rule(value)
