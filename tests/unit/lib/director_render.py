@@ -47,9 +47,12 @@ _TESTS = dict((name, func) for name, func in test_core.TestModule().tests().item
               if name not in jinja2.Environment().tests)
 
 
-def _yaml(path):
+def load_yaml(path):
     with open(path) as handle:
         return yaml.safe_load(handle) or {}
+
+
+_yaml = load_yaml
 
 
 _ENVIRONMENTS = {}
@@ -95,6 +98,11 @@ def _template_value(value, variables):
     if isinstance(value, list):
         return [_template_value(item, variables) for item in value]
     return value
+
+
+def evaluate(value, variables):
+    """``value`` (a variable's definition) as Ansible templates it with ``variables``: native types."""
+    return _template_value(value, variables)
 
 
 def resolve(variables):

@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """keepalived.conf rendered in-process from the director role's own templates, for property tests.
 
-The role renders ``roles/director/templates/keepalived.conf.j2`` with Ansible's template module;
-this renders the same files with jinja2 and Ansible's own ``comment`` and ``bool`` filters, the
-role's defaults (``defaults/main.yml``) and the variables of ``vars/main.yml`` the templates
-read, evaluated the way Ansible would (native types). About a millisecond per render, against
-seconds for a playbook run; ``test_director_render.py`` checks that both give the same bytes for
-every seed topology.
+A thin front of :mod:`director_render` (the one in-process renderer of the roles' templates: its
+Jinja environment, Ansible's filters, native evaluation of templated variables) for tests that
+start from a model view rather than an inventory: the role's defaults (``defaults/main.yml``)
+under the given variables, and the entries of ``vars/main.yml`` the templates read. About a
+millisecond per render, against seconds for a playbook run; ``test_director_render.py`` checks
+that both give the same bytes for every seed topology.
 
 Usage::
 
@@ -28,58 +28,14 @@ __metaclass__ = type
 
 import os
 
-import jinja2
-import jinja2.nativetypes
-import yaml
+import director_render
 
-from ansible.plugins.filter.core import comment, to_bool
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
-ROLE = os.path.join(REPO, 'roles', 'director')
-TEMPLATES = os.path.join(ROLE, 'templates')
-# ansible-core's default for the ansible_managed variable.
-ANSIBLE_MANAGED = 'Ansible managed'
+REPO = director_render.REPO
+ROLE = os.path.join(director_render.ROLES, 'director')
+DEFAULTS = director_render.load_yaml(os.path.join(ROLE, 'defaults', 'main.yml'))
+VARS = director_render.load_yaml(os.path.join(ROLE, 'vars', 'main.yml'))
 # vars/main.yml entries the templates read (others use lookups and hostvars the templates never need).
 DERIVED = ('director_handover_pin_file', 'director_pinnable')
-
-
-def _load(path):
-    with open(path) as handle:
-        return yaml.safe_load(handle) or {}
-
-
-DEFAULTS = _load(os.path.join(ROLE, 'defaults', 'main.yml'))
-VARS = _load(os.path.join(ROLE, 'vars', 'main.yml'))
-
-FILTERS = {
-    'comment': comment,
-    'bool': to_bool,
-    'dirname': os.path.dirname,
-}
-
-
-def _environment(cls):
-    # The template module's settings: trim_blocks, no lstrip_blocks; Jinja drops the last newline
-    # of every template (included ones too) and Ansible puts the top template's back (render()).
-    env = cls(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=False,
-              undefined=jinja2.StrictUndefined)
-    env.filters.update(FILTERS)
-    return env
-
-
-_ENV = _environment(jinja2.Environment)
-_NATIVE = _environment(jinja2.nativetypes.NativeEnvironment)
-_TEMPLATE = _ENV.get_template('keepalived.conf.j2')
-with open(os.path.join(TEMPLATES, 'keepalived.conf.j2')) as _handle:
-    _SOURCE = _handle.read()
-_NEWLINES = len(_SOURCE) - len(_SOURCE.rstrip('\n'))
-
-
-def _evaluate(value, context):
-    """A variable's value as Ansible templates it (native types), for strings holding Jinja."""
-    if isinstance(value, str) and ('{{' in value or '{%' in value):
-        return _NATIVE.from_string(value).render(**context)
-    return value
 
 
 def variables(inventory_hostname, overrides=None):
@@ -87,16 +43,14 @@ def variables(inventory_hostname, overrides=None):
     (host, group or extra vars), templated strings evaluated."""
     result = dict(DEFAULTS)
     result.update(overrides or {})
-    result['inventory_hostname'] = inventory_hostname
-    result.setdefault('ansible_managed', ANSIBLE_MANAGED)
-    for key, value in list(result.items()):
-        result[key] = _evaluate(value, result)
-    return result
+    result.update(inventory_hostname=inventory_hostname)
+    result.setdefault('ansible_managed', director_render.ANSIBLE_MANAGED)
+    return director_render.resolve(result)
 
 
 def settings(variables_):
     """``director_settings`` of vars/main.yml evaluated with ``variables_``: the model's settings."""
-    return {key: _evaluate(value, variables_) for key, value in VARS['director_settings'].items()}
+    return director_render.evaluate(VARS['director_settings'], variables_)
 
 
 def context(view, variables_):
@@ -106,12 +60,10 @@ def context(view, variables_):
     result['director_view'] = view
     for key in DERIVED:
         if key not in variables_:
-            result[key] = _evaluate(VARS[key], result)
+            result[key] = director_render.evaluate(VARS[key], result)
     return result
 
 
 def render(view, variables_):
     """keepalived.conf for ``view`` with the role variables ``variables_`` (see :func:`variables`)."""
-    text = _TEMPLATE.render(**context(view, variables_))
-    missing = _NEWLINES - (len(text) - len(text.rstrip('\n')))
-    return text + '\n' * max(0, missing)
+    return director_render.render('keepalived.conf.j2', context(view, variables_))
