@@ -339,26 +339,34 @@ def forwarding(requests, rounds):
                            'echo $s $e $(grep -c "^200$" /tmp/codes)' % (requests, url))
         start, end, ok = out.split()
         return int(ok) / (float(end) - float(start)), int(ok)
-    via, direct = [], []
-    paths = {'vip': (URL, via), 'direct': ('http://%s/' % NODES['web1'], direct)}
+    via, direct, again = [], [], []
+    # 'again' is the direct path measured a second time in the same round: an A/A control whose
+    # ratio to 'direct' shows how finely this lab resolves a difference between two paths at all
+    paths = {'vip': (URL, via), 'direct': ('http://%s/' % NODES['web1'], direct),
+             'again': ('http://%s/' % NODES['web1'], again)}
+    names = ('vip', 'direct', 'again')
     settled()
-    for pair in range(rounds):
-        # each round measures both paths back to back, in turn first: whatever the previous step or
-        # round leaves running in the guest (ssh sessions, podman exec) then slows both alike
-        order = ('vip', 'direct') if pair % 2 == 0 else ('direct', 'vip')
+    for number in range(rounds):
+        # each round measures the paths back to back, each first in turn: whatever the previous
+        # step or round leaves running in the guest (ssh sessions, podman exec) slows them alike
+        order = names[number % 3:] + names[:number % 3]
         for path in order:
             url, rates = paths[path]
             time.sleep(2)  # let the previous measurement's connections and processes wind down
             r, ok = rate(url)
             assert ok == requests, 'only %d of %d requests %s answered' % (ok, requests, path)
             rates.append(r)
-        log('forwarding round %d (%s first): via VIP %.0f req/s, direct %.0f req/s, ratio %.2f'
-            % (pair + 1, order[0], via[-1], direct[-1], via[-1] / direct[-1]))
+        log('forwarding round %d (%s first): via VIP %.0f req/s, direct %.0f, direct again %.0f; '
+            'ratio %.2f, control %.2f' % (number + 1, order[0], via[-1], direct[-1], again[-1],
+                                          via[-1] / direct[-1], again[-1] / direct[-1]))
     # the verdict: the ratio of the two medians (per-round ratios are kept to show the spread)
     rounds_ratio = [v / d for v, d in zip(via, direct)]
-    return {'via_vip_rps': summary(via), 'direct_rps': summary(direct), 'round_ratios': [round(r, 3) for r in rounds_ratio],
+    control = [a / d for a, d in zip(again, direct)]
+    return {'via_vip_rps': summary(via), 'direct_rps': summary(direct), 'direct_again_rps': summary(again),
+            'round_ratios': [round(r, 3) for r in rounds_ratio], 'control_ratios': [round(r, 3) for r in control],
             'requests_per_path_and_round': requests, 'rounds': rounds,
-            'ratio': round(statistics.median(via) / statistics.median(direct), 3)}
+            'ratio': round(statistics.median(via) / statistics.median(direct), 3),
+            'control_ratio': round(statistics.median(again) / statistics.median(direct), 3)}
 
 
 # --- 3. ipvsadm at scale --------------------------------------------------------------------------
@@ -492,6 +500,9 @@ def table(results):
         row('5', 'forwarding: ratio of the medians (per round %.2f-%.2f)'
             % (min(f['round_ratios']), max(f['round_ratios'])),
             '%.2f' % f['ratio'], '>= 0.9', len(f['round_ratios']) >= 6 and f['ratio'] >= 0.9)
+        if 'control_ratio' in f:
+            row('5', '  control: direct again / direct, ratio of the medians (per round %.2f-%.2f)'
+                % (min(f['control_ratios']), max(f['control_ratios'])), '%.2f' % f['control_ratio'], '', True)
     for line in (results.get('ipvsadm') or {}).get('rows', []):
         row('3', line['measure'], line['figure'], line.get('goal', ''), line.get('ok', True))
     width = [max(len(r[i]) for r in rows + [('#', 'measure', 'figure', 'target', 'met')]) for i in range(5)]
