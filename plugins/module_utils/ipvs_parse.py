@@ -89,6 +89,10 @@ def parse_service_body(body, strict=False):
     return attrs
 
 
+# the real server options that take a whole number -> the attribute it sets
+_DEST_INTEGERS = {'-w': 'weight', '--tun-port': 'tun_port', '-x': 'upper_threshold', '-y': 'lower_threshold'}
+
+
 def parse_dest_body(body, strict=False):
     """Real server body -> attributes (the module's option names). ``strict``: as written (for
     the table option, validated afterwards), else as the kernel means it (tunnel options of
@@ -105,24 +109,15 @@ def parse_dest_body(body, strict=False):
         if opt in SWITCH_METHOD:
             attrs['method'] = SWITCH_METHOD[opt]
             i += 1
-        elif opt == '-w':
-            attrs['weight'] = _take_int(tok, i + 1, opt, body)
+        elif opt in _DEST_INTEGERS:
+            attrs[_DEST_INTEGERS[opt]] = _take_int(tok, i + 1, opt, body)
             i += 2
         elif opt == '--tun-type' and i + 1 < n:
             attrs['tun_type'] = tok[i + 1]
             i += 2
-        elif opt == '--tun-port':
-            attrs['tun_port'] = _take_int(tok, i + 1, opt, body)
-            i += 2
         elif opt in SWITCH_CSUM:
             attrs['tun_csum'] = SWITCH_CSUM[opt]
             i += 1
-        elif opt == '-x':
-            attrs['upper_threshold'] = _take_int(tok, i + 1, opt, body)
-            i += 2
-        elif opt == '-y':
-            attrs['lower_threshold'] = _take_int(tok, i + 1, opt, body)
-            i += 2
         else:
             raise IpvsError('unexpected option %r in ipvsadm line %r' % (opt, body))
     if strict:

@@ -241,14 +241,14 @@ def normalize_checker(raw, where):
     unknown = sorted(str(k) for k in raw if k not in CHECKER_KEYS)
     if unknown:
         _fail(where, 'unknown checker option(s) %s' % ', '.join(unknown))
-    if raw.get('nb_get_retry') is not None:
-        # keepalived 1.x's name, still in most recipes; keepalived 2.x calls it retry: render that
-        if raw.get('retry') is not None and raw['retry'] != raw['nb_get_retry']:
-            _fail(where, 'checker sets both nb_get_retry (%s) and retry (%s): keep "retry", nb_get_retry is '
-                  'its deprecated keepalived 1.x name' % (raw['nb_get_retry'], raw['retry']))
-        raw = dict(raw)
-        raw['retry'] = raw['nb_get_retry']
+    old_retry = raw.get('nb_get_retry')
     raw = dict((k, v) for k, v in raw.items() if k != 'nb_get_retry')
+    if old_retry is not None:
+        # keepalived 1.x's name, still in most recipes; keepalived 2.x calls it retry: render that
+        if raw.get('retry') is not None and raw['retry'] != old_retry:
+            _fail(where, 'checker sets both nb_get_retry (%s) and retry (%s): keep "retry", nb_get_retry is '
+                  'its deprecated keepalived 1.x name' % (old_retry, raw['retry']))
+        raw['retry'] = old_retry
     merged = {} if ctype == 'MISC_CHECK' else dict(CHECKER_DEFAULTS)
     for key, value in raw.items():
         if value is None:

@@ -149,6 +149,20 @@ def _literal_groups(toks):
     return result
 
 
+def _emitter(lines, number):
+    """emit(new_line, what) for line ``number`` of ``lines``: the mutant as a one-item list, or an
+    empty list when ``new_line`` is the line itself or a mutant of it already emitted."""
+    line = lines[number - 1]
+    seen = set()
+
+    def emit(new_line, what):
+        if new_line != line and new_line not in seen:
+            seen.add(new_line)
+            return [(number, what, ''.join(lines[:number - 1]) + new_line + ''.join(lines[number:]))]
+        return []
+    return emit
+
+
 def python_mutants(text):
     """Yield (line number, description, mutated text) for each one-line mutant of a Python source."""
     lines = text.splitlines(True)
@@ -168,13 +182,7 @@ def python_mutants(text):
         if number in docstring_lines or line.lstrip().startswith(('#', 'from ', 'import ', '__metaclass__')):
             continue
         ltoks = [t for t in by_line[number] if t.start[0] == t.end[0] == number]
-        seen = set()
-
-        def emit(new_line, what):
-            if new_line != line and new_line not in seen:
-                seen.add(new_line)
-                return [(number, what, ''.join(lines[:number - 1]) + new_line + ''.join(lines[number:]))]
-            return []
+        emit = _emitter(lines, number)
 
         found = []
         for k, tok in enumerate(ltoks):
@@ -277,13 +285,7 @@ def template_mutants(text):
             for obj, attr in ATTR.findall(tag.group(2)):
                 attrs.setdefault(obj, set()).add(attr)
     for number, line in enumerate(lines, 1):
-        seen = set()
-
-        def emit(new_line, what):
-            if new_line != line and new_line not in seen:
-                seen.add(new_line)
-                return [(number, what, ''.join(lines[:number - 1]) + new_line + ''.join(lines[number:]))]
-            return []
+        emit = _emitter(lines, number)
 
         found = []
         stripped = line.strip()

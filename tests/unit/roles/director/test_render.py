@@ -18,6 +18,8 @@ import sys
 
 import pytest
 
+from ansible_collections.lvs.cluster.tests.unit.lib.director_render import block
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
 TOPOLOGIES = os.path.join(REPO, 'tests', 'unit', 'fixtures', 'topologies')
@@ -60,17 +62,6 @@ def conf(outdir, host, suffix='.conf'):
     """A file render.yml wrote for ``host``: keepalived.conf, or the drop-in (``.dropin``)."""
     with open(os.path.join(str(outdir), host + suffix)) as handle:
         return handle.read()
-
-
-def block(text, header):
-    """The text of the block that starts with ``header`` (brace matched)."""
-    start = text.index(header)
-    depth = 0
-    for pos in range(text.index('{', start), len(text)):
-        depth += {'{': 1, '}': -1}.get(text[pos], 0)
-        if depth == 0:
-            return text[start:pos + 1]
-    raise AssertionError('unbalanced block ' + header)
 
 
 SEEDS = {
