@@ -52,7 +52,7 @@ CHECKER_DEFAULTS = {
 }
 
 # What each option of the inventory model may hold.
-SERVICE_KEYS = ('name', 'vip', 'port', 'fwmark', 'vips', 'protocol', 'scheduler', 'scheduler_flags', 'method',
+SERVICE_KEYS = ('name', 'vip', 'port', 'fwmark', 'vips', 'fwmark_ports', 'protocol', 'scheduler', 'scheduler_flags', 'method',
                 'persistence_timeout', 'persistence_granularity', 'delay_loop', 'quorum', 'hysteresis',
                 'quorum_up', 'quorum_down', 'virtualhost', 'alpha', 'omega', 'ha_suspend', 'inhibit_on_failure',
                 'managed_by', 'vrrp_instance', 'sorry_server', 'checker', 'real_servers')
@@ -437,6 +437,10 @@ def normalize_services(services, hostvars, instances=None):
             svc['vip'] = None
             svc['port'] = 0
             key = ('fwmark', svc['fwmark'])
+            svc['fwmark_ports'] = sorted({_range(p, where, 'fwmark_ports entry', 'port')
+                                          for p in fields.listing(raw.get('fwmark_ports'), where, 'fwmark_ports')})
+            if svc['fwmark_ports'] and not svc['vips']:
+                _fail(where, 'fwmark_ports needs "vips": the addresses whose packets to those ports get the mark')
         else:
             if raw.get('vip') is None or raw.get('vip') == '':
                 _fail(where, 'needs "vip" (or "fwmark")')
@@ -444,6 +448,10 @@ def normalize_services(services, hostvars, instances=None):
             svc['vip'] = vip
             svc['vips'] = [vip]
             svc['fwmark'] = None
+            if raw.get('fwmark_ports') is not None:
+                _fail(where, 'fwmark_ports marks packets for a fwmark service; this one has a vip: give "fwmark" '
+                             'and "vips" instead of "vip", or drop fwmark_ports')
+            svc['fwmark_ports'] = []
             if raw.get('port') is None:
                 _fail(where, 'needs "port" (the virtual port)')
             svc['port'] = _range(raw['port'], where, 'port', 'virtual_port')
@@ -799,10 +807,25 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'expected_states': dict((i['name'], i['expected_state']) for i in view_instances if i['state_hook']),
         'kernel_modules': sorted(modules),
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
+        'fwmark_rules': fwmark_rules(svcs),
         'vip_addresses': sorted({v['address'] for i in view_instances for v in i['vips'] + i['vips_excluded']},
                                 key=_addr_key),
         'settings': settings,
     }
+
+
+def fwmark_rules(svcs):
+    """The packet marks the directors set for fwmark services that list ``fwmark_ports``: one rule
+    per service, {mark, protocol, ports, ipv4, ipv6} (addresses split by family for nftables)."""
+    rules = []
+    for svc in svcs:
+        if not svc['fwmark_ports']:
+            continue
+        rules.append({'service': svc['name'], 'mark': svc['fwmark'], 'protocol': svc['protocol'].lower(),
+                      'ports': svc['fwmark_ports'],
+                      'ipv4': [v for v in svc['vips'] if ':' not in v],
+                      'ipv6': [v for v in svc['vips'] if ':' in v]})
+    return sorted(rules, key=lambda r: r['mark'])
 
 
 def real_server_vips(services, host, hostvars):

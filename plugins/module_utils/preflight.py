@@ -41,7 +41,7 @@ HOST_KEYS = ('director_subnets', 'lvs_gateway', 'director_vrrp_strict', 'directo
 # A field is checked by normalising one of these with only that field added (or replaced).
 _RS_STUB = {'address': '192.0.2.2'}
 _SVC_STUB = {'name': 'preflight', 'vip': '192.0.2.1', 'port': 80, 'real_servers': [_RS_STUB]}
-_FW_STUB = {'name': 'preflight', 'fwmark': 1, 'real_servers': [_RS_STUB]}
+_FW_STUB = {'name': 'preflight', 'fwmark': 1, 'vips': ['192.0.2.1'], 'real_servers': [_RS_STUB]}
 _INST_STUB = {'name': 'preflight', 'virtual_router_id': 1}
 _DOC = 'ansible-doc -t role lvs.cluster.director lists every option'
 # Fields without which an item cannot take part in the rules across items.

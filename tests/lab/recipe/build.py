@@ -37,7 +37,7 @@ RECIPE_LABEL = "lvs.cluster.lab.recipe"
 NODE_PACKAGES = [
     "systemd", "systemd-sysv", "dbus", "python3", "python3-apt",
     "openssh-server", "keepalived", "ipvsadm", "nginx", "iproute2",
-    "iputils-ping", "iputils-arping", "curl", "procps",
+    "iputils-ping", "iputils-arping", "curl", "procps", "nftables",
 ]
 # The qemu guest: systemd, sshd and rootful podman with netavark.
 GUEST_PACKAGES = [

@@ -57,6 +57,11 @@ BAD = [
     ('duplicate real server', [svc(real_servers=[{'host': 'web1'}, {'address': '10.88.0.21'}])], 'listed twice'),
     ('duplicate service', [svc(), svc(name='web-copy')], 'duplicates virtual service web'),
     ('vip and fwmark', [svc(fwmark=5)], 'not both'),
+    ('fwmark_ports on a vip service', [svc(fwmark_ports=[80, 443])], 'fwmark_ports marks packets for a fwmark service'),
+    ('fwmark_ports without vips', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, vips=[], fwmark_ports=[80])], 'fwmark_ports needs "vips"'),
+    ('fwmark_ports entry 0', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports=[0])], 'fwmark_ports entry 0 is out of range'),
+    ('fwmark_ports entry a quoted number', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports=['443'])], 'write the number without quotes'),
+    ('fwmark_ports not a list', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports='80,443')], 'fwmark_ports'),
     ('unknown instance', [svc(vrrp_instance='VI_9')], "vrrp_instance 'VI_9' is not in lvs_vrrp_instances"),
     ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
     ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
@@ -178,6 +183,20 @@ REAL_SERVER_CASES = [
 def test_real_server_vips(label, services, host, expected):
     got = model.real_server_vips(services, host, HOSTVARS)
     assert [(e['address'], e['device'], e['services']) for e in got] == expected
+
+
+def test_fwmark_rules_mark_the_listed_ports_of_each_family():
+    services = [svc(),
+                {'name': 'sticky', 'fwmark': 7, 'vips': ['2001:db8::1', '10.88.0.102', '10.88.0.101'],
+                 'fwmark_ports': [443, 80, 443], 'persistence_timeout': 60, 'real_servers': [{'host': 'web1'}]},
+                {'name': 'dns', 'fwmark': 3, 'protocol': 'udp', 'vips': ['10.88.0.103'], 'fwmark_ports': [53],
+                 'real_servers': [{'host': 'web2'}], 'managed_by': 'ipvsadm'},
+                {'name': 'theirs', 'fwmark': 9, 'vips': ['10.88.0.104'], 'real_servers': [{'host': 'web2'}]}]
+    assert view(services)['fwmark_rules'] == [
+        {'service': 'dns', 'mark': 3, 'protocol': 'udp', 'ports': [53], 'ipv4': ['10.88.0.103'], 'ipv6': []},
+        {'service': 'sticky', 'mark': 7, 'protocol': 'tcp', 'ports': [80, 443],
+         'ipv4': ['10.88.0.101', '10.88.0.102'], 'ipv6': ['2001:db8::1']}]
+    assert view([svc()])['fwmark_rules'] == []
 
 
 def test_ipvsadm_services_for_static_services():

@@ -696,3 +696,31 @@ def test_tmpfiles(extra, line):
     hostvars, groups = inventory([INST], [SVC])
     text = render('tmpfiles.conf.j2', director_vars(hostvars, groups, 'd1', extra))
     assert text == '#\n# Ansible managed\n#\n# The VRRP state hook (lvs-vrrp-notify) writes here as the script user.\n' + line
+
+
+# --- the fwmark rules (fwmark_ports) ----------------------------------------------------------------
+
+def fwmark_rules(services):
+    hostvars, groups = inventory([INST], copy.deepcopy(services))
+    return render('lvs-cluster-fwmark.nft.j2', director_vars(hostvars, groups, 'd1'))
+
+
+def test_fwmark_rules_one_line_per_family_and_service():
+    sticky = {'name': 'sticky', 'fwmark': 7, 'vips': ['2001:db8::1', '10.0.0.101'], 'fwmark_ports': [443, 80],
+              'persistence_timeout': 60, 'real_servers': [{'address': '10.0.0.21'}]}
+    dns = {'name': 'dns', 'fwmark': 3, 'protocol': 'UDP', 'vips': ['10.0.0.103'], 'fwmark_ports': [53],
+           'real_servers': [{'address': '10.0.0.22'}]}
+    theirs = {'name': 'theirs', 'fwmark': 9, 'vips': ['10.0.0.104'], 'real_servers': [{'address': '10.0.0.22'}]}
+    text = fwmark_rules([SVC, sticky, dns, theirs])
+    body = text[text.index('table inet lvs_cluster_fwmark\n'):]
+    assert body == ('table inet lvs_cluster_fwmark\n'
+                    'delete table inet lvs_cluster_fwmark\n'
+                    'table inet lvs_cluster_fwmark {\n'
+                    '\tchain prerouting {\n'
+                    '\t\ttype filter hook prerouting priority mangle; policy accept;\n'
+                    '\t\tip daddr { 10.0.0.103 } udp dport { 53 } meta mark set 3 comment "dns"\n'
+                    '\t\tip daddr { 10.0.0.101 } tcp dport { 80, 443 } meta mark set 7 comment "sticky"\n'
+                    '\t\tip6 daddr { 2001:db8::1 } tcp dport { 80, 443 } meta mark set 7 comment "sticky"\n'
+                    '\t}\n'
+                    '}\n')
+    assert 'theirs' not in text and '10.0.0.104' not in text
