@@ -63,9 +63,13 @@ def test_fwmark_persistence_keeps_each_client_on_one_real_server_across_ports(no
             pinned[source] = hosts.pop()
         # rr scheduled the two clients' first connections: each got its own real server
         assert pinned['10.88.0.30'] != pinned[SECOND_CLIENT], pinned
-        templates = nodes['dir1'].check_output('ipvsadm -Lnc')
-        # the persistence template: client address, port 0, to its real server
-        assert re.search(r'NONE\s+10\.88\.0\.30:0\s+\S+\s+%s:0' % re.escape(WEB[pinned['10.88.0.30']]), templates), templates
+        # the persistence template (protocol IP, the mark as its virtual address, port 0 on both
+        # sides): this client's address to its real server
+        templates = [line for line in nodes['dir1'].check_output('ipvsadm -Lnc').splitlines()
+                     if re.match(r'IP\s', line) and ' 0.0.0.1:0 ' in line]
+        print('persistence templates on dir1: %s' % templates)
+        assert any(re.search(r'\s10\.88\.0\.30:0\s+0\.0\.0\.1:0\s+%s:0$' % re.escape(WEB[pinned['10.88.0.30']]),
+                             line.rstrip()) for line in templates), templates
 
         # the fault: the first client's real server stops serving
         first = pinned['10.88.0.30']

@@ -33,6 +33,13 @@ def svc(**changes):
     return data
 
 
+def fw_svc(**changes):
+    """A fwmark service with its own VIP, the shape fwmark_ports needs."""
+    data = {'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}
+    data.update(changes)
+    return data
+
+
 def view(services, instances=None, director='dir1'):
     return model.director_view(services, INSTANCES if instances is None else instances, director,
                                DIRECTORS, HOSTVARS, {'vrrp_version': 3, 'delay_loop': 3})
@@ -58,10 +65,10 @@ BAD = [
     ('duplicate service', [svc(), svc(name='web-copy')], 'duplicates virtual service web'),
     ('vip and fwmark', [svc(fwmark=5)], 'not both'),
     ('fwmark_ports on a vip service', [svc(fwmark_ports=[80, 443])], 'fwmark_ports marks packets for a fwmark service'),
-    ('fwmark_ports without vips', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, vips=[], fwmark_ports=[80])], 'fwmark_ports needs "vips"'),
-    ('fwmark_ports entry 0', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports=[0])], 'fwmark_ports entry 0 is out of range'),
-    ('fwmark_ports entry a quoted number', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports=['443'])], 'write the number without quotes'),
-    ('fwmark_ports not a list', [dict({'name': 'fw', 'fwmark': 7, 'vips': ['10.88.0.101'], 'real_servers': [{'host': 'web1'}]}, fwmark_ports='80,443')], 'fwmark_ports'),
+    ('fwmark_ports without vips', [fw_svc(vips=[], fwmark_ports=[80])], 'fwmark_ports needs "vips"'),
+    ('fwmark_ports entry 0', [fw_svc(fwmark_ports=[0])], 'fwmark_ports entry 0 is out of range'),
+    ('fwmark_ports entry a quoted number', [fw_svc(fwmark_ports=['443'])], 'write the number without quotes'),
+    ('fwmark_ports not a list', [fw_svc(fwmark_ports='80,443')], 'fwmark_ports'),
     ('unknown instance', [svc(vrrp_instance='VI_9')], "vrrp_instance 'VI_9' is not in lvs_vrrp_instances"),
     ('misc without path', [svc(checker={'type': 'MISC_CHECK'})], 'needs misc_path'),
     ('bad granularity', [svc(persistence_granularity='255.0.255.x')], 'not a netmask'),
