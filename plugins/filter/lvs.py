@@ -9,6 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.lvs.cluster.plugins.module_utils import model
 from ansible_collections.lvs.cluster.plugins.module_utils import preflight as preflight_utils
+from ansible_collections.lvs.cluster.plugins.module_utils import real_server as real_server_utils
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_desired import DesiredState
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import IpvsError
 
@@ -36,6 +37,24 @@ def real_server_vips(services, host, hostvars):
         return model.real_server_vips(services, host, _compact(hostvars))
     except model.ModelError as exc:
         raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def real_server_methods(services, host, hostvars):
+    try:
+        return real_server_utils.methods(services, host, _compact(hostvars))
+    except model.ModelError as exc:
+        raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def real_server_gateway(methods, lvs_gateway=None):
+    try:
+        return real_server_utils.gateway(methods, lvs_gateway)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def real_server_kernel(vips, methods, interface, rp_filter=2, extra=None):
+    return real_server_utils.kernel(vips, methods, interface, rp_filter, extra)
 
 
 def ipvsadm_services(services):
@@ -80,6 +99,9 @@ class FilterModule(object):
         return {
             'director_view': director_view,
             'real_server_vips': real_server_vips,
+            'real_server_methods': real_server_methods,
+            'real_server_gateway': real_server_gateway,
+            'real_server_kernel': real_server_kernel,
             'ipvsadm_services': ipvsadm_services,
             'ipvsadm_table': ipvsadm_table,
             'preflight': preflight,

@@ -206,6 +206,7 @@ REAL_SERVER = {
     'packages': _packages,
     'fast_rerun': _bool,
     'prune': _bool,
+    'gateway_check': _bool,
 }
 # Set by the roles themselves (vars/main.yml, or derived in defaults): not the operator's.
 REAL_SERVER_DERIVED = ('vips',)

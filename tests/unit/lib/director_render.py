@@ -42,6 +42,9 @@ _FILTERS = dict((name, func) for name, func in dict(filter_core.FilterModule().f
 _FILTERS.update({
     'lvs.cluster.director_view': lvs_filters.director_view,
     'lvs.cluster.real_server_vips': lvs_filters.real_server_vips,
+    'lvs.cluster.real_server_methods': lvs_filters.real_server_methods,
+    'lvs.cluster.real_server_gateway': lvs_filters.real_server_gateway,
+    'lvs.cluster.real_server_kernel': lvs_filters.real_server_kernel,
 })
 _TESTS = dict((name, func) for name, func in test_core.TestModule().tests().items()
               if name not in jinja2.Environment().tests)

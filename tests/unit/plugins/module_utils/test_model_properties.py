@@ -218,7 +218,7 @@ def check_real_server(services, host='web1'):
         vips = model.real_server_vips(services, host, HOSTVARS)
     except model.ModelError:
         return None
-    text = REAL_TEMPLATE.render(real_server_vips=vips, ansible_managed='Ansible managed')
+    text = REAL_TEMPLATE.render(real_server_vips=vips, real_server_gateway='', ansible_managed='Ansible managed')
     # lvs-real-server read_config: lines split at \n, everything after # dropped, then words.
     lines = [line.split('#', 1)[0].split() for line in text.split('\n')]
     lines = [words for words in lines if words]

@@ -87,3 +87,55 @@ WantedBy=multi-user.target
 ])
 def test_unit(extra, paths):
     assert render('lvs-real-server.service.j2', variables(extra=extra), 'real_server') == UNIT % paths
+
+
+NAT_SERVICES = [
+    {'name': 'www', 'vip': '192.168.20.100', 'port': 80, 'method': 'NAT',
+     'real_servers': [{'host': 'web1', 'port': 8080}]},
+    {'name': 'dr', 'vip': '192.168.20.101', 'port': 80, 'real_servers': [{'host': 'web2'}]},
+]
+
+
+def nat_variables(host, hostvars_extra=None, services=None):
+    hostvars = {
+        'web1': {'lvs_address': '10.89.0.11', 'lvs_gateway': '10.89.0.254'},
+        'web2': {'lvs_address': '10.89.0.12', 'lvs_gateway': '10.89.0.254'},
+    }
+    for name, extra in (hostvars_extra or {}).items():
+        hostvars[name].update(extra)
+    for hvars in hostvars.values():
+        hvars['lvs_virtual_services'] = NAT_SERVICES if services is None else services
+    return real_server_vars(hostvars, {'all': ['web1', 'web2'], 'lvs_real_servers': ['web1', 'web2']}, host,
+                            {'real_server_interface': 'eth0'})
+
+
+NAT_LINES = '# NAT: the default route back through the directors (lvs_gateway).\ngateway 10.89.0.254\n'
+
+
+@pytest.mark.parametrize('host, hostvars_extra, text', [
+    ('web1', None, HEADER + NAT_LINES),                                  # NAT: the route back, no VIP
+    ('web2', None, HEADER + '192.168.20.101/32 lo  # DR: dr\n'),         # DR: lvs_gateway not used
+    ('web1', {'web1': {'lvs_gateway': None}}, HEADER),                   # NAT without lvs_gateway: no route
+])
+def test_nat_gateway_line(host, hostvars_extra, text):
+    assert render('lvs-real-server.conf.j2', nat_variables(host, hostvars_extra), 'real_server') == text
+
+
+ARP = ['net.ipv4.conf.%s.%s' % (dev, key) for dev in ('all', 'lo', 'eth0') for key in ('arp_ignore', 'arp_announce')]
+
+
+@pytest.mark.parametrize('host, services, sysctl_keys, modules', [
+    ('web1', None, [], []),                                              # NAT only: no ARP, no module
+    ('web2', None, ARP, []),                                             # DR
+    # DR and NAT on one host: it keeps what DR needs
+    ('web1', NAT_SERVICES + [{'name': 'dr1', 'vip': '192.168.20.102', 'port': 80, 'real_servers': [{'host': 'web1'}]}],
+     ARP, []),
+    ('web1', NAT_SERVICES + [{'name': 'tun', 'vip': '192.168.20.103', 'port': 80, 'method': 'TUN',
+                              'real_servers': [{'host': 'web1'}]}],
+     ARP + ['net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.tunl0.rp_filter'], ['ipip']),
+])
+def test_role_sysctl_and_modules_by_method(host, services, sysctl_keys, modules):
+    """The role's vars (real_server_sysctl_effective, real_server_kernel_modules) wired to the filters."""
+    variables = nat_variables(host, services=services)
+    assert list(variables['real_server_sysctl_effective']) == sysctl_keys
+    assert variables['real_server_kernel_modules'] == modules
