@@ -25,9 +25,10 @@ def _compact(hostvars):
     return compact
 
 
-def director_view(services, instances, director, directors, hostvars, settings=None):
+def director_view(services, instances, director, directors, hostvars, settings=None, single=None, route_interface=None):
     try:
-        return model.director_view(services, instances, director, directors, _compact(hostvars), settings)
+        return model.director_view(services, instances, director, directors, _compact(hostvars), settings,
+                                   single=single, route_interface=route_interface)
     except model.ModelError as exc:
         raise AnsibleFilterError('lvs.cluster: %s' % exc)
 

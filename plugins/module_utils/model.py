@@ -25,6 +25,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import fields
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
 from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_ranges
 from ansible_collections.lvs.cluster.plugins.module_utils import settings as role_settings
+from ansible_collections.lvs.cluster.plugins.module_utils import single_director
 from ansible_collections.lvs.cluster.plugins.module_utils.fields import ModelError  # noqa: F401 (the model's error)
 from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import MAX_THRESHOLD, MAX_WEIGHT
 
@@ -646,15 +647,25 @@ def _choice_int(value, choices, where, field):
     return int(value)
 
 
-def director_view(services, instances, director, directors, hostvars, settings=None):
+def director_view(services, instances, director, directors, hostvars, settings=None, single=None,
+                  route_interface=None):
     """Everything keepalived.conf on ``director`` needs, sorted and validated.
 
     ``settings`` carries the director role's global options (vrrp version, advert_int, delay_loop,
     interface, vip label prefix ...). Returns a dict with ``instances``, ``sync_groups``,
     ``virtual_servers``, ``static_services`` (managed_by ipvsadm), ``keepalived_keys`` and
     ``kernel_modules``.
+
+    ``single`` is ``lvs_single_director`` (:mod:`single_director`): one director without
+    keepalived, every service static, the VIPs (``held_vips``) on ``director_interface`` or else
+    on ``route_interface`` (the default route's, known on the host only; without either their
+    ``dev`` is None).
     """
     settings = role_settings.normalize(role_settings.DIRECTOR, settings or {})
+    single = single_director.enabled(single)
+    if single:
+        single_director.check(services, instances, directors or [director], settings)
+        services = single_director.prepare(services)
     if director not in hostvars:
         raise ModelError('director %s is not in the inventory' % director)
     fields.text(director, 'lvs_directors', 'the director host name', grammar.token)
@@ -798,7 +809,14 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         if svc['delay_loop'] is None:
             svc['delay_loop'] = delay_loop
     modules = {'ip_vs'} | {'ip_vs_' + s['scheduler'] for s in svcs}
+    held, vip_iface = [], None
+    if single:
+        vip_iface = single_director.vip_interface(default_iface, route_interface)
+        held = single_director.held_vips(static, vip_iface)
     return {
+        'single': single,
+        'held_vips': held,
+        'vip_interface': vip_iface,
         'instances': view_instances,
         'sync_groups': sync_groups,
         'virtual_servers': keepalived,
@@ -808,8 +826,8 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'kernel_modules': sorted(modules),
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
         'fwmark_rules': fwmark_rules(svcs),
-        'vip_addresses': sorted({v['address'] for i in view_instances for v in i['vips'] + i['vips_excluded']},
-                                key=_addr_key),
+        'vip_addresses': sorted({v['address'] for i in view_instances for v in i['vips'] + i['vips_excluded']}
+                                | {v['address'] for v in held}, key=_addr_key),
         'settings': settings,
     }
 

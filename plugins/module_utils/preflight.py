@@ -22,6 +22,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.lvs.cluster.plugins.module_utils import model
+from ansible_collections.lvs.cluster.plugins.module_utils import preflight_single
 from ansible_collections.lvs.cluster.plugins.module_utils import settings as role_settings
 
 try:
@@ -36,7 +37,8 @@ REAL_SERVERS = 'lvs_real_servers'
 SERVICES = 'lvs_virtual_services'
 INSTANCES = 'lvs_vrrp_instances'
 # Host variables the preflight reads besides the model's (lvs_address, ansible_host, director_interface).
-HOST_KEYS = ('director_subnets', 'lvs_gateway', 'director_vrrp_strict', 'director_vrrp_version')
+HOST_KEYS = ('director_subnets', 'lvs_gateway', 'director_vrrp_strict', 'director_vrrp_version',
+             preflight_single.VARIABLE)
 
 # A field is checked by normalising one of these with only that field added (or replaced).
 _RS_STUB = {'address': '192.0.2.2'}
@@ -679,6 +681,8 @@ def check(services, instances, hostvars, directors=(), real_servers=(), report=N
     real_servers = list(real_servers or [])
     _check_groups(report, services, directors, real_servers)
     _check_role_variables(report, hostvars, directors, real_servers)
+    # lvs_single_director: its own rules; the refused options and instances are left out of the rest
+    single, services, instances = preflight_single.mode(report, services, instances, hostvars, directors, real_servers)
     names, insts, no_vrid = _check_instances(report, instances, directors, hostvars)
     found = _check_services(report, services, hostvars, names, real_servers)
     found = _unique_services(report, found, hostvars, names)
@@ -687,13 +691,15 @@ def check(services, instances, hostvars, directors=(), real_servers=(), report=N
     _check_backup(report, names, directors)
     if not directors:
         return _result(report, [], directors)
-    if not names:
+    if not names and not single:
         for index, raw, svc, _complete in found:
             if svc['vips']:
                 report.problem('all', _label(SERVICES, index, raw),
                                'no VRRP instance carries VIP %s (%s is empty): no director would hold it, and no backup '
                                'takes over' % (', '.join(svc['vips']), INSTANCES),
-                               'define %s (one instance with a master and a backup director)' % INSTANCES)
+                               'define %s (one instance with a master and a backup director), or set %s: true '
+                               'for one director without failover or health checks (docs/topologies/'
+                               'single-director.md)' % (INSTANCES, preflight_single.VARIABLE))
     valid = set(i[2]['name'] for i in insts)
     svcs = [s[:3] for s in found if s[2]['vrrp_instance'] in valid or (s[2]['vrrp_instance'] is None and not names)]
     if isinstance(services, list) and len(found) == len(services):
@@ -709,8 +715,13 @@ def check(services, instances, hostvars, directors=(), real_servers=(), report=N
     origins = _vip_origins(svcs, insts)
     _check_vip_addresses(report, origins, hostvars, directors, real_servers, svcs)
     settings = dict((host, _director_settings(hostvars.get(host, {}))) for host in directors)
-    views = _check_directors(report, svcs, insts, hostvars, directors, origins, settings, no_vrid, incomplete)
-    if views:
+    if single:
+        if len(directors) != 1:
+            return _result(report, [], directors)  # reported: no view of a single director to check
+        settings = dict((host, preflight_single.view_settings(values)) for host, values in settings.items())
+    views = _check_directors(report, svcs, insts, hostvars, directors, origins, settings, no_vrid, incomplete,
+                             single)
+    if views and not single:
         _check_nat(report, [s for s in svcs if model.service_key(s[2]) not in incomplete], insts, views[0],
                    hostvars, directors)
     return _result(report, [i[2] for i in insts], directors)
@@ -781,17 +792,18 @@ def _check_backup(report, names, directors):
                        % ('s' if len(names) > 1 else '', ', '.join(names), 'have' if len(names) > 1 else 'has',
                           len(directors), '' if len(directors) == 1 else 's', ', '.join(directors) or 'none',
                           'it fails' if directors else 'there is none'),
-                       'put at least two hosts in the %s group' % DIRECTORS)
+                       'put at least two hosts in the %s group (or, for one director without failover or health '
+                       'checks, remove %s and set %s: true)' % (DIRECTORS, INSTANCES, preflight_single.VARIABLE))
 
 
-def _view(report, director, svcs, insts, hostvars, directors, settings):
+def _view(report, director, svcs, insts, hostvars, directors, settings, single=False):
     """The director's view; an instance the model refuses there is reported and left out (with its
     services), so that the rules over the view still see the rest."""
     svcs, insts = list(svcs), list(insts)
     for _attempt in range(len(insts) + 1):
         try:
             return model.director_view([s[1] for s in svcs], [i[1] for i in insts], director, directors, hostvars,
-                                       settings)
+                                       settings, single=single)
         except model.ModelError as exc:
             where = exc.where or director
             report.problem(director, where, exc.reason or str(exc), _model_fix(where))
@@ -807,7 +819,7 @@ def _view(report, director, svcs, insts, hostvars, directors, settings):
     return None
 
 
-def _check_directors(report, svcs, insts, hostvars, directors, origins, settings, partial, incomplete):
+def _check_directors(report, svcs, insts, hostvars, directors, origins, settings, partial, incomplete, single=False):
     """The rules over each director's view (what its keepalived.conf holds); the views that built.
 
     ``partial``: instances with a stand-in virtual_router_id or interface, left out of the rules
@@ -820,9 +832,11 @@ def _check_directors(report, svcs, insts, hostvars, directors, origins, settings
     for director in directors:
         hvars = hostvars.get(director, {})
         subnets = _subnets(report, director, hvars.get('director_subnets'))
-        view = _view(report, director, svcs, insts, hostvars, directors, settings.get(director, {}))
+        view = _view(report, director, svcs, insts, hostvars, directors, settings.get(director, {}), single)
         if view is None:
             continue
+        if single:
+            preflight_single.check_view(report, director, view, subnets, hostvars, labels)
         views.append(view)
         whole = dict(view, instances=[i for i in view['instances'] if i['name'] not in partial],
                      virtual_servers=[v for v in view['virtual_servers'] if model.service_key(v) not in incomplete],

@@ -190,7 +190,8 @@ def role_vars(role, hostvars, groups, host, extra=None, facts=None):
 def director_vars(hostvars, groups, host, extra=None):
     """The variables the director role sees on ``host``, ``director_view`` computed as
     tasks/view.yml computes it. ``extra``: include_role vars, over everything."""
-    view = _yaml(os.path.join(ROLES, 'director', 'tasks', 'view.yml'))[0]['ansible.builtin.set_fact']
+    tasks = _yaml(os.path.join(ROLES, 'director', 'tasks', 'view.yml'))
+    view = [task for task in tasks if 'ansible.builtin.set_fact' in task][0]['ansible.builtin.set_fact']
     return role_vars('director', hostvars, groups, host, extra, {'director_view': view['director_view']})
 
 
