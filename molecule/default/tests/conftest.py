@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import lvs_journal  # noqa: E402  (shared with tests/bench/bench.py)
 
 NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
-         'web3': '10.88.0.23', 'client': '10.88.0.30'}
+         'web3': '10.88.0.23', 'client': '10.88.0.30', 'nat1': '10.89.0.31',
+         'tun1': '10.90.0.41'}
 VIP = '10.88.0.100'
 URL = 'http://%s/' % VIP
 DIGEST_LINES = 60
@@ -49,6 +50,11 @@ REAL_SERVER_BACK_S = 2.0
 # (1 s) and the next one, delay_loop 0.5 s later, succeeds = 1.5 s at most; with the margin
 REAL_SERVER_SILENT_OUT_S = 4.0
 REAL_SERVER_SILENT_BACK_S = 2.5
+
+# IPVS folds its per-CPU counters into what ipvsadm --stats prints when its rate estimator runs,
+# every 2 s (net/netfilter/ipvs/ip_vs_est.c): a read right after the traffic can miss its last
+# 2 s. The counters are read again until they hold a test's connections, for this long at most.
+STATS_SETTLE_S = 6
 
 
 # ssh's own failures (exit 255) that say the connection was never set up or was cut, as
@@ -217,14 +223,14 @@ def probe(nodes, seconds, interval=0.05, timeout=0.5):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def start_probe(nodes, seconds, name, timeout=0.5):
+def start_probe(nodes, seconds, name, timeout=0.5, url=URL):
     """Start a request loop on the client; it ends after ``seconds`` or at ``stop_probe``.
     Returns once it has had ``WARMUP_ANSWERS`` requests answered (a fault injected before that
     would prove nothing); ``warmed_up`` checks the same from its result."""
     nodes['client'].check_output(
         'rm -f /tmp/{0}.json /tmp/{0}.stop /tmp/{0}.answered; '
         '(python3 /usr/local/bin/lvs-probe {1} {2} 0.05 {3} /tmp/{0}.stop /tmp/{0}.answered > /tmp/{0}.json 2>&1 &)'
-        .format(name, URL, seconds, timeout))
+        .format(name, url, seconds, timeout))
     wait_answered(nodes, name, WARMUP_ANSWERS)
 
 

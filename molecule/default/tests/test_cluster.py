@@ -14,7 +14,8 @@ import re
 
 import pytest
 
-from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, VIP, WARMUP_ANSWERS, answered, failed_requests,
+from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP, WARMUP_ANSWERS, answered,
+                      failed_requests,
                       holds_vip, journal_time, probe, probe_result, settled, start_probe, stop_probe, table, vip_holders,
                       wait_answered, wait_for, warmed_up)
 
@@ -46,12 +47,6 @@ def vip_counters(nodes):
     line = re.search(r'TCP\s+%s:80\s+(\d+)\s+(\d+)\s+(\d+)' % re.escape(VIP), stats)
     assert line, stats
     return [int(x) for x in line.groups()]
-
-
-# IPVS folds its per-CPU counters into what ipvsadm --stats prints when its rate estimator runs,
-# every 2 s (net/netfilter/ipvs/ip_vs_est.c): a read right after the traffic can miss its last
-# 2 s. The counters are read again until they hold the probe's connections, for this long at most.
-STATS_SETTLE_S = 6
 
 
 def test_replies_bypass_the_director(nodes):

@@ -12,7 +12,7 @@ import re
 
 from conftest import ansible_playbook, failure
 
-HOSTS = ('dir1', 'dir2', 'web1', 'web2', 'web3')
+HOSTS = ('dir1', 'dir2', 'web1', 'web2', 'web3', 'nat1', 'tun1')
 CONF = '/etc/lvs-real-server.conf'
 SCRIPT = '/usr/local/libexec/lvs-cluster/lvs-handover'
 
@@ -44,10 +44,11 @@ def test_drift_is_found_and_repaired_on_that_host_only(nodes):
     nodes['dir2'].check_output('chmod 0700 %s' % SCRIPT)
     rc, out, took = ansible_playbook('site.yml', '-v')
     assert rc == 0, failure(out)
-    assert checks(out) == {'dir1': True, 'dir2': False, 'web1': False, 'web2': True, 'web3': True}
+    assert checks(out) == {'dir1': True, 'dir2': False, 'web1': False, 'web2': True, 'web3': True, 'nat1': True,
+                           'tun1': True}
     assert '%s has mode 0600, not 0644' % CONF in out
     assert '%s has mode 0700, not 0755' % SCRIPT in out
-    assert changed(out) == {'dir1': 0, 'dir2': 1, 'web1': 1, 'web2': 0, 'web3': 0}, failure(out)
+    assert changed(out) == {'dir1': 0, 'dir2': 1, 'web1': 1, 'web2': 0, 'web3': 0, 'nat1': 0, 'tun1': 0}, failure(out)
     assert nodes['web1'].file(CONF).mode == 0o644
     assert nodes['dir2'].file(SCRIPT).mode == 0o755
 

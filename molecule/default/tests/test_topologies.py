@@ -7,7 +7,16 @@
   one service, and each client stays on one real server across both ports; when that server
   fails, the client moves to the other one, on both ports;
 - connection sync (director_lvs_sync_daemon): a long response in flight through the master
-  survives the master's cable being pulled, because the backup already knows the connection.
+  survives the master's cable being pulled, because the backup already knows the connection;
+- NAT with port mapping: the client's requests to 10.88.0.102:80 reach nat1's port 8080 on the
+  private network 10.89.0.0/24 (nginx listens on nothing else there), nat1's replies go back
+  through the director that holds the gateway VIP 10.89.0.254 (its default route, set by the
+  real_server role), which gives them the VIP as their source; when the master's cable is pulled,
+  dir2 takes the gateway VIP with the service VIP and the NAT service answers through dir2;
+- TUN across subnets: the directors tunnel the requests to 10.88.0.103:80 (IP-in-IP) to tun1 on
+  10.90.0.0/24, which no director is on (the lab guest routes between its bridges); tun1 holds
+  the VIP on tunl0 and answers the client directly, through the router; its health checks cross
+  the router too.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -16,7 +25,10 @@ __metaclass__ = type
 import re
 import time
 
-from conftest import VIP, holds_vip, settled, table, takeover, wait_for
+from conftest import (FAILOVER_OUTAGE_S, FAILOVER_TAKEOVER_S, FAILOVER_TIMEOUT_S, REAL_SERVER_BACK_S,
+                      REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP,
+                      failed_requests, holds_vip, journal_time, settled, start_probe, stop_probe, table, takeover,
+                      vip_holders, wait_for, warmed_up)
 
 STICKY_VIP = '10.88.0.101'
 # a second client address, made by this test on the client's own interface
@@ -132,3 +144,179 @@ def _stream_entries(nodes, director):
     """``ipvsadm -Lnc`` lines of the client's connections to the VIP's port 80."""
     text = nodes[director].check_output('ipvsadm -Lnc')
     return '\n'.join(line for line in text.splitlines() if '10.88.0.30:' in line and '%s:80' % VIP in line)
+
+
+NAT_VIP = '10.88.0.102'
+NAT_URL = 'http://%s/' % NAT_VIP
+NAT_REAL = '10.89.0.31'
+GATEWAY = '10.89.0.254'
+CLIENT = '10.88.0.30'
+
+
+def counters(nodes, director, vip):
+    """``director``'s IPVS counters of the service ``vip``:80: connections, packets in, packets out."""
+    stats = nodes[director].check_output('ipvsadm -Ln --stats --exact -t %s:80' % vip)
+    line = re.search(r'TCP\s+%s:80\s+(\d+)\s+(\d+)\s+(\d+)' % re.escape(vip), stats)
+    assert line, stats
+    return [int(x) for x in line.groups()]
+
+
+def requests(nodes, vip, count):
+    """``count`` requests from the client to ``vip``:80, one ssh command: (answering host or an
+    error, the address and port curl was connected to) per request."""
+    script = ('for i in $(seq %d); do out=$(curl -s --max-time 3 -w " %%{remote_ip}:%%{remote_port}" http://%s/) '
+              '|| out="error:$? -"; echo $out; done' % (count, vip))
+    return [tuple(line.split()) for line in nodes['client'].check_output(script).splitlines()]
+
+
+def counted_through(nodes, director, vip, before, answered):
+    """The deltas of ``director``'s counters of ``vip`` since ``before``, read again until they
+    hold the ``answered`` connections (IPVS folds its counters in every 2 s)."""
+    deltas = []
+
+    def counted():
+        deltas[:] = [after - was for after, was in zip(counters(nodes, director, vip), before)]
+        return deltas[0] >= answered
+    wait_for('%s counting the %d connections to %s' % (director, answered, vip), counted, STATS_SETTLE_S, 0.5)
+    return deltas
+
+
+def access_log(nodes, host):
+    return nodes[host].check_output('cat /var/log/nginx/access.log').splitlines()
+
+
+def test_nat_maps_the_port_and_the_replies_come_back_through_the_director(nodes):
+    settled(nodes)
+    for director in ('dir1', 'dir2'):
+        text = table(nodes, director)
+        assert re.search(r'TCP\s+%s:80 rr\s*\n\s+->\s+%s:8080\s+Masq\s+1\s' % (re.escape(NAT_VIP), re.escape(NAT_REAL)),
+                         text), text
+        assert nodes[director].sysctl('net.ipv4.ip_forward') == 1
+    # the gateway VIP moves with the service VIPs: on the master's private side only
+    assert 'inet %s/24 ' % GATEWAY in nodes['dir1'].check_output('ip -4 addr show dev eth1')
+    assert 'inet %s/' % GATEWAY not in nodes['dir2'].check_output('ip -4 addr show dev eth1')
+
+    # what the real_server role made of nat1: its default route through the gateway VIP (the
+    # script's proto 76), and nothing of DR: no VIP on lo, no ARP sysctls
+    nat1 = nodes['nat1']
+    routes = nat1.check_output('ip -4 route show default')
+    print('\nnat1 default route: %s' % routes.strip())
+    assert re.search(r'^default via %s dev eth0 proto 76 ' % re.escape(GATEWAY), routes, re.M), routes
+    assert 'via %s ' % GATEWAY in nat1.check_output('ip -4 route get %s' % CLIENT)
+    assert '10.88.0.' not in nat1.check_output('ip -4 -o addr show dev lo')
+    assert nat1.sysctl('net.ipv4.conf.all.arp_ignore') == 0
+    assert nat1.sysctl('net.ipv4.conf.all.arp_announce') == 0
+
+    # the traffic: every request answered by nat1, over a connection to the VIP's port 80 (the
+    # client completed its handshake with the VIP: the replies carried the VIP as source)
+    before, logged = counters(nodes, 'dir1', NAT_VIP), len(access_log(nodes, 'nat1'))
+    answers = requests(nodes, NAT_VIP, 10)
+    print('client to %s, 10 requests: %s' % (NAT_URL, answers))
+    assert answers == [('nat1', '%s:80' % NAT_VIP)] * 10, answers
+    conns, inpkts, outpkts = counted_through(nodes, 'dir1', NAT_VIP, before, 10)
+    print('dir1 NAT counters over the 10 requests: conns +%d, in packets +%d, out packets +%d' % (conns, inpkts, outpkts))
+    # the replies passed the director (a DR director's out packets stay 0)
+    assert conns == 10 and inpkts >= 30 and outpkts >= 30, (conns, inpkts, outpkts)
+    # nginx on nat1 (port 8080 only) saw the client's own address: NAT rewrote only the destination
+    lines = access_log(nodes, 'nat1')[logged:]
+    from_client = [line for line in lines if line.startswith(CLIENT + ' ')]
+    assert len(from_client) == 10, lines
+
+
+def test_nat_service_follows_the_gateway_vip_to_the_backup(nodes, lab):
+    """The master's cable pulled: dir2 takes the service VIP and the gateway VIP at once (one VRRP
+    instance), nat1's replies follow the gateway to dir2, and the client's NAT requests are
+    answered through dir2 after an outage no longer than a DR client's."""
+    settled(nodes)
+    start_probe(nodes, 60, 'natfailover', timeout=FAILOVER_TIMEOUT_S, url=NAT_URL)
+    link, cut = lab.unplug(nodes['dir1'])
+    try:
+        wait_for('dir2 to hold the VIP', lambda: holds_vip(nodes, 'dir2'), 30, 0.2)
+        wait_for('dir2 to hold the gateway VIP',
+                 lambda: 'inet %s/24 ' % GATEWAY in nodes['dir2'].check_output('ip -4 addr show dev eth1'), 10, 0.2)
+        before = counters(nodes, 'dir2', NAT_VIP)
+        time.sleep(2)  # answers through dir2
+        result = stop_probe(nodes, 'natfailover')
+        deltas = counted_through(nodes, 'dir2', NAT_VIP, before, 1)
+    finally:
+        lab.plug(link)
+    took = takeover(nodes, cut)
+    print('\ndir1 cable pulled: dir2 MASTER after %.3f s; NAT client: %d requests, %d failed %s, outage %.3f s; '
+          'dir2 NAT counters while it held the VIPs: conns +%d, in +%d, out +%d'
+          % (took, result['requests'], result['failures'], result['errors'], result['outage_s'],
+             deltas[0], deltas[1], deltas[2]))
+    warmed_up(result, cut)
+    assert set(result['hosts']) == {'nat1'}, result['hosts']
+    assert took <= FAILOVER_TAKEOVER_S
+    assert result['outage_s'] <= FAILOVER_OUTAGE_S, failed_requests(nodes, result)
+    assert max(result['last'].values()) > cut + took, 'no answer after dir2 took over'
+    # the replies of those answers passed dir2
+    assert deltas[0] >= 1 and deltas[2] >= deltas[0], deltas
+    wait_for('VIP on dir1 only', lambda: vip_holders(nodes) == ['dir1'], 90, 0.2)
+    wait_for('the gateway VIP back on dir1 only',
+             lambda: 'inet %s/' % GATEWAY not in nodes['dir2'].check_output('ip -4 addr show dev eth1'), 30, 0.5)
+    answers = requests(nodes, NAT_VIP, 4)
+    print('after the cable is back: %s' % answers)
+    assert answers == [('nat1', '%s:80' % NAT_VIP)] * 4, answers
+    settled(nodes)
+
+
+TUN_VIP = '10.88.0.103'
+TUN_REAL = '10.90.0.41'
+ROUTER = '10.90.0.1'   # the lab guest, between its bridges
+
+
+def tun_servers(nodes, director='dir1'):
+    text = table(nodes, director)
+    section = text.split('TCP  %s:80 ' % TUN_VIP, 1)[1].split('\nTCP', 1)[0].split('\nFWM', 1)[0] \
+        if 'TCP  %s:80 ' % TUN_VIP in text else ''
+    return set(re.findall(r'->\s+(10\.90\.0\.\d+):80\s+Tunnel\s', section))
+
+
+def test_tun_reaches_a_real_server_behind_a_router_and_it_answers_directly(nodes):
+    settled(nodes)
+    for director in ('dir1', 'dir2'):
+        assert tun_servers(nodes, director) == {TUN_REAL}, table(nodes, director)
+        # no director is on tun1's subnet: the tunnelled packets leave through a router
+        route = nodes[director].check_output('ip -4 route get %s' % TUN_REAL)
+        assert ' via ' in route, route
+    print('\ndir1 to tun1: %s' % nodes['dir1'].check_output('ip -4 route get %s' % TUN_REAL).splitlines()[0])
+    # what the real_server role made of tun1: the VIP on tunl0 (ipip), ARP hidden, loose rp_filter
+    tun1 = nodes['tun1']
+    assert tun1.file('/sys/module/ipip').is_directory
+    assert re.search(r'inet %s/32 .*tunl0:lvs' % re.escape(TUN_VIP), tun1.check_output('ip -4 -o addr show dev tunl0'))
+    assert tun1.sysctl('net.ipv4.conf.all.arp_ignore') == 1 and tun1.sysctl('net.ipv4.conf.all.arp_announce') == 2
+    assert tun1.sysctl('net.ipv4.conf.tunl0.rp_filter') == 2
+    back = tun1.check_output('ip -4 route get %s' % CLIENT)
+    print('tun1 to the client: %s' % back.splitlines()[0])
+    assert 'via %s ' % ROUTER in back, back
+
+    before, logged = counters(nodes, 'dir1', TUN_VIP), len(access_log(nodes, 'tun1'))
+    answers = requests(nodes, TUN_VIP, 10)
+    print('client to http://%s/, 10 requests: %s' % (TUN_VIP, answers))
+    assert answers == [('tun1', '%s:80' % TUN_VIP)] * 10, answers
+    conns, inpkts, outpkts = counted_through(nodes, 'dir1', TUN_VIP, before, 10)
+    print('dir1 TUN counters over the 10 requests: conns +%d, in packets +%d, out packets +%d' % (conns, inpkts, outpkts))
+    # every request was a connection through dir1; tun1 answered the client itself
+    assert conns == 10 and inpkts >= 30, (conns, inpkts)
+    assert outpkts == 0, 'replies went through the director'
+    lines = access_log(nodes, 'tun1')[logged:]
+    assert len([line for line in lines if line.startswith(CLIENT + ' ')]) == 10, lines
+
+    # the fault: tun1's nginx stops; the directors' checks cross the router. The clock is read
+    # just before the stop and the start (the lab's kernel clock, as dir1's journal)
+    stopped = float(tun1.check_output('date +%s.%N; systemctl stop nginx').split()[0])
+    try:
+        wait_for('tun1 out of the TUN service', lambda: tun_servers(nodes) == set(), 30, 0.2)
+        removed = journal_time(nodes['dir1'], r'Removing service \[10\.90\.0\.41\]:tcp:80', stopped)
+    finally:
+        started = float(tun1.check_output('date +%s.%N; systemctl start nginx').split()[0])
+    wait_for('tun1 back in the TUN service', lambda: tun_servers(nodes) == {TUN_REAL}, 30, 0.2)
+    added = journal_time(nodes['dir1'], r'\[10\.90\.0\.41\]:tcp:80 succeed on service|Adding service \[10\.90\.0\.41\]',
+                         started)
+    assert removed is not None and added is not None, (removed, added)
+    print('nginx stopped on tun1: keepalived removed it %.2f s later; started again: back %.2f s later'
+          % (removed - stopped, added - started))
+    assert removed - stopped <= REAL_SERVER_OUT_S and added - started <= REAL_SERVER_BACK_S
+    answers = requests(nodes, TUN_VIP, 2)
+    assert answers == [('tun1', '%s:80' % TUN_VIP)] * 2, answers
