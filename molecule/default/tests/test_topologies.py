@@ -185,6 +185,19 @@ def access_log(nodes, host):
     return nodes[host].check_output('cat /var/log/nginx/access.log').splitlines()
 
 
+def ten_requests(nodes, vip, host, kind):
+    """10 requests from the client to ``vip``:80, each answered by ``host`` over a connection to
+    the VIP; returns dir1's counter deltas of the service (connections, packets in, packets out)
+    and how many requests from the client's address ``host``'s nginx logged meanwhile."""
+    before, logged = counters(nodes, 'dir1', vip), len(access_log(nodes, host))
+    answers = requests(nodes, vip, 10)
+    print('client to http://%s/, 10 requests: %s' % (vip, answers))
+    assert answers == [(host, '%s:80' % vip)] * 10, answers
+    deltas = counted_through(nodes, 'dir1', vip, before, 10)
+    print('dir1 %s counters over the 10 requests: conns +%d, in packets +%d, out packets +%d' % tuple([kind] + deltas))
+    return deltas, sum(1 for line in access_log(nodes, host)[logged:] if line.startswith(CLIENT + ' '))
+
+
 def test_nat_maps_the_port_and_the_replies_come_back_through_the_director(nodes):
     settled(nodes)
     for director in ('dir1', 'dir2'):
@@ -209,18 +222,11 @@ def test_nat_maps_the_port_and_the_replies_come_back_through_the_director(nodes)
 
     # the traffic: every request answered by nat1, over a connection to the VIP's port 80 (the
     # client completed its handshake with the VIP: the replies carried the VIP as source)
-    before, logged = counters(nodes, 'dir1', NAT_VIP), len(access_log(nodes, 'nat1'))
-    answers = requests(nodes, NAT_VIP, 10)
-    print('client to %s, 10 requests: %s' % (NAT_URL, answers))
-    assert answers == [('nat1', '%s:80' % NAT_VIP)] * 10, answers
-    conns, inpkts, outpkts = counted_through(nodes, 'dir1', NAT_VIP, before, 10)
-    print('dir1 NAT counters over the 10 requests: conns +%d, in packets +%d, out packets +%d' % (conns, inpkts, outpkts))
+    (conns, inpkts, outpkts), from_client = ten_requests(nodes, NAT_VIP, 'nat1', 'NAT')
     # the replies passed the director (a DR director's out packets stay 0)
     assert conns == 10 and inpkts >= 30 and outpkts >= 30, (conns, inpkts, outpkts)
     # nginx on nat1 (port 8080 only) saw the client's own address: NAT rewrote only the destination
-    lines = access_log(nodes, 'nat1')[logged:]
-    from_client = [line for line in lines if line.startswith(CLIENT + ' ')]
-    assert len(from_client) == 10, lines
+    assert from_client == 10, from_client
 
 
 def test_nat_service_follows_the_gateway_vip_to_the_backup(nodes, lab):
@@ -291,17 +297,12 @@ def test_tun_reaches_a_real_server_behind_a_router_and_it_answers_directly(nodes
     print('tun1 to the client: %s' % back.splitlines()[0])
     assert 'via %s ' % ROUTER in back, back
 
-    before, logged = counters(nodes, 'dir1', TUN_VIP), len(access_log(nodes, 'tun1'))
-    answers = requests(nodes, TUN_VIP, 10)
-    print('client to http://%s/, 10 requests: %s' % (TUN_VIP, answers))
-    assert answers == [('tun1', '%s:80' % TUN_VIP)] * 10, answers
-    conns, inpkts, outpkts = counted_through(nodes, 'dir1', TUN_VIP, before, 10)
-    print('dir1 TUN counters over the 10 requests: conns +%d, in packets +%d, out packets +%d' % (conns, inpkts, outpkts))
-    # every request was a connection through dir1; tun1 answered the client itself
+    (conns, inpkts, outpkts), from_client = ten_requests(nodes, TUN_VIP, 'tun1', 'TUN')
+    # every request was a connection through dir1; tun1 answered the client itself, and its nginx
+    # saw the client's address (the inner packet's)
     assert conns == 10 and inpkts >= 30, (conns, inpkts)
     assert outpkts == 0, 'replies went through the director'
-    lines = access_log(nodes, 'tun1')[logged:]
-    assert len([line for line in lines if line.startswith(CLIENT + ' ')]) == 10, lines
+    assert from_client == 10, from_client
 
     # the fault: tun1's nginx stops; the directors' checks cross the router. The clock is read
     # just before the stop and the start (the lab's kernel clock, as dir1's journal)
