@@ -101,12 +101,16 @@ def flag(raw, key, where, default=False):
     return default if value is None else boolean(value, where, key)
 
 
+def _listed(choices):
+    return ', '.join(c if c else '""' for c in choices)
+
+
 def choice(value, choices, where, field, upper=False):
     if not isinstance(value, str):
-        fail(where, '%s must be one of %s, got %s' % (field, ', '.join(choices), grammar.describe(value)))
+        fail(where, '%s must be one of %s, got %s' % (field, _listed(choices), grammar.describe(value)))
     text = value.upper() if upper else value.lower()
     if text not in choices:
-        fail(where, '%s %r is not one of %s' % (field, value, ', '.join(choices)))
+        fail(where, '%s %r is not one of %s' % (field, value, _listed(choices)))
     return text
 
 

@@ -63,6 +63,18 @@ def _version(value, where, field):
     return int(value)
 
 
+def _choice(choices):
+    def read(value, where, field):
+        return fields.choice(value, choices, where, field)
+    read.choices = choices
+    return read
+
+
+# keepalived --log-facility: LOG_LOCAL0..7; '' leaves keepalived's own (daemon, the journal only).
+LOG_FACILITIES = ('',) + tuple('local%d' % n for n in range(8))
+LOG_ROTATIONS = ('daily', 'weekly', 'monthly')
+
+
 def _mcast4(value, where, field):
     if value == '':
         return ''
@@ -195,6 +207,11 @@ DIRECTOR = {
     'handover_drain': _number(0, 60, whole=False),
     'health_check': _bool,
     'health_timeout': _number(1, 86400),
+    'log_facility': _choice(LOG_FACILITIES),
+    'log_detail': _bool,
+    'log_file': _text(grammar.path),
+    'log_rotate': _choice(LOG_ROTATIONS),
+    'log_keep': _number(1, 3650),
 }
 # Read by the preflight only (the role ignores it): checked by preflight.py itself.
 DIRECTOR_PREFLIGHT_ONLY = ('subnets',)

@@ -209,9 +209,13 @@ def host_podman(*args, check=False):
 
 
 def host_image_key():
-    res = host_podman("image", "inspect", "--format",
-                      '{{ index .Config.Labels "%s" }}' % recipe.RECIPE_LABEL, recipe.NODE_IMAGE)
-    return res.stdout.strip() if res.returncode == 0 else None
+    """The recipe key of the host's node images, None if one is missing or they differ."""
+    keys = set()
+    for image in recipe.NODE_SUITES:
+        res = host_podman("image", "inspect", "--format",
+                          '{{ index .Config.Labels "%s" }}' % recipe.RECIPE_LABEL, image)
+        keys.add(res.stdout.strip() if res.returncode == 0 else None)
+    return keys.pop() if len(keys) == 1 else None
 
 
 def host_podman_runs():
@@ -443,11 +447,15 @@ def api_ok(lab):
 
 
 def image_present(lab):
-    try:
-        status = api_request("/v4.0.0/libpod/images/%s/exists" % recipe.NODE_IMAGE, lab.podman_sock)[0]
-    except OSError:
-        return False
-    return status == 204
+    """Every node image is in the guest's store."""
+    for image in recipe.NODE_SUITES:
+        try:
+            status = api_request("/v4.0.0/libpod/images/%s/exists" % image, lab.podman_sock)[0]
+        except OSError:
+            return False
+        if status != 204:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------- VM
@@ -668,7 +676,7 @@ def start_lab(lab, key, meta, built, t0, t_built):
         die("podman API did not answer through %s; see %s"
             % (lab.podman_sock, os.path.join(lab.run, "forward.log")))
     if not image_present(lab):
-        die("%s is not in the guest's image store" % recipe.NODE_IMAGE)
+        die("%s is not in the guest's image store" % " or ".join(recipe.NODE_SUITES))
     t_api = time.monotonic()
     st = {
         "mode": "guest", "image": key, "kernel": meta["kernel_version"], "accel": accel, "port": port,
@@ -733,7 +741,7 @@ def cmd_status(lab, args):
         present = host_image_key()
         print("mode:         local (this kernel has IPVS: host podman, no guest)")
         state = "MISSING" if present is None else "current" if present == key else "present, STALE"
-        print("node image:   %s %s" % (recipe.NODE_IMAGE, state))
+        print("node images:  %s %s" % (", ".join(recipe.NODE_SUITES), state))
         print("ssh_config:   %s" % lab.ssh_config)
         return 0 if present is not None else 1
     built = "built %s, kernel %s" % (meta["built_at"], meta["kernel_version"]) if meta else "not built"
@@ -752,7 +760,7 @@ def cmd_status(lab, args):
     healthy &= a_ok
     print("podman api:   %s %s" % (lab.podman_sock, "ok" if a_ok else "DOWN"))
     if a_ok:
-        print("node image:   %s %s" % (recipe.NODE_IMAGE, "present" if image_present(lab) else "MISSING"))
+        print("node images:  %s %s" % (", ".join(recipe.NODE_SUITES), "present" if image_present(lab) else "MISSING"))
     print("subnet:       %s" % st.get("subnet"))
     print("ssh_config:   %s" % lab.ssh_config)
     print("timings (s):  %s" % json.dumps(st.get("timings_s", {})))
@@ -776,6 +784,7 @@ def cmd_env(lab, args):
         ("LVS_LAB_SSH_CONFIG", lab.ssh_config),
         ("LVS_LAB_SSH_KEY", lab.key),
         ("LVS_LAB_NODE_IMAGE", recipe.NODE_IMAGE),
+        ("LVS_LAB_NODE_IMAGE_TRIXIE", recipe.NODE_IMAGE_TRIXIE),
         ("LVS_LAB_SUBNET", st["subnet"]),
     ]
     for name, value in exports:

@@ -10,7 +10,8 @@ Output (one directory per cache key, written last-step-atomically):
   vmlinuz       Debian's stock kernel (linux-image-amd64 of the suite)
   initrd.img    busybox-static initramfs that loads virtio/ext4 and switch_roots
   rootfs.raw    sparse ext4 image (mkfs.ext4 -d), guest root; its podman store
-                already holds the node image localhost/lvs-node:latest
+                already holds the node images: localhost/lvs-node:latest (Debian 12,
+                the guest's suite) and localhost/lvs-node-trixie:latest (Debian 13)
   meta.json     kernel version, timings, inputs (written last = build complete)
 """
 
@@ -31,6 +32,10 @@ RECIPE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 SUITE = "bookworm"
 NODE_IMAGE = "localhost/lvs-node:latest"
+# Debian 13 nodes beside Debian 12 ones in one scenario: both keepalived versions (2.2.7, 2.3.3)
+# and a mixed-version cluster, on the guest's one kernel.
+NODE_IMAGE_TRIXIE = "localhost/lvs-node-trixie:latest"
+NODE_SUITES = {NODE_IMAGE: SUITE, NODE_IMAGE_TRIXIE: "trixie"}
 RECIPE_LABEL = "lvs.cluster.lab.recipe"
 
 # The container image Ansible manages in tests: systemd as PID 1, reached over ssh.
@@ -38,6 +43,7 @@ NODE_PACKAGES = [
     "systemd", "systemd-sysv", "dbus", "python3", "python3-apt",
     "openssh-server", "keepalived", "ipvsadm", "nginx", "iproute2",
     "iputils-ping", "iputils-arping", "curl", "procps", "nftables",
+    "rsyslog", "logrotate",
 ]
 # The qemu guest: systemd, sshd and rootful podman with netavark.
 GUEST_PACKAGES = [
@@ -80,7 +86,7 @@ def recipe_key(mirror, pubkey_text, disk_size):
         h.update(b"file\0" + name.encode() + b"\0")
         with open(path, "rb") as f:
             h.update(f.read())
-    inputs = {"suite": SUITE, "mirror": mirror, "pubkey": pubkey_text.strip(), "disk_size": disk_size}
+    inputs = {"suite": SUITE, "node_suites": NODE_SUITES, "mirror": mirror, "pubkey": pubkey_text.strip(), "disk_size": disk_size}
     h.update(json.dumps(inputs, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
@@ -127,11 +133,44 @@ class Cpio:
 
 # ------------------------------------------------------------------ the build
 
-def _debootstrap(root, packages, mirror, debs_dir):
+def _debootstrap(root, packages, mirror, debs_dir, suite=SUITE):
     os.makedirs(debs_dir, exist_ok=True)
     run(["debootstrap", "--variant=minbase", "--components=main",
          "--cache-dir=" + debs_dir, "--include=" + ",".join(packages),
-         SUITE, root, mirror], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         suite, root, mirror], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _node_roots(work):
+    """Where each node image's root is built: {image: directory}."""
+    return dict((image, os.path.join(work, "node-root-" + suite)) for image, suite in NODE_SUITES.items())
+
+
+def _parallel(jobs):
+    """Run ``jobs`` (callables) side by side; the first SystemExit of any of them is raised."""
+    errors = []
+
+    def wrap(job):
+        try:
+            job()
+        except SystemExit as exc:
+            errors.append(str(exc))
+    threads = [threading.Thread(target=wrap, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(errors[0])
+
+
+def _debootstrap_nodes(roots, mirror, debs, extra=()):
+    """Every node root (and the ``extra`` jobs) side by side: debootstrap is mostly single-threaded
+    dpkg work. Separate .deb caches: two debootstraps must not write the same file at once."""
+    jobs = [lambda image=image, root=root: _debootstrap(root, NODE_PACKAGES, mirror,
+                                                        os.path.join(debs, "node-" + NODE_SUITES[image]),
+                                                        NODE_SUITES[image])
+            for image, root in roots.items()]
+    _parallel(jobs + list(extra))
 
 
 def _apt_download(pkg, dest):
@@ -162,8 +201,8 @@ def _kernel_package():
     raise SystemExit("labctl: cannot resolve linux-image-amd64 (apt-cache depends said:\n%s)" % out)
 
 
-def _podman_import(node_root, podman, env, key):
-    """tar the node rootfs into `podman import` as NODE_IMAGE (labelled with the recipe key)."""
+def _podman_import(node_root, podman, env, key, image=NODE_IMAGE):
+    """tar the node rootfs into `podman import` as ``image`` (labelled with the recipe key)."""
     tar = subprocess.Popen(
         ["tar", "-C", node_root, "--numeric-owner", "--one-file-system",
          "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
@@ -175,20 +214,20 @@ def _podman_import(node_root, podman, env, key):
                   "--change", "STOPSIGNAL=SIGRTMIN+3",
                   "--change", "ENV container=podman",
                   "--change", "LABEL %s=%s" % (RECIPE_LABEL, key),
-                  "-", NODE_IMAGE],
+                  "-", image],
         stdin=tar.stdout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     tar.stdout.close()
     if tar.wait() != 0 or imp.returncode != 0:
         raise SystemExit("labctl: podman import of the node image failed:\n%s" % imp.stdout.decode(errors="replace"))
     out = run(podman + ["images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}"], env=env,
               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
-    if NODE_IMAGE not in out:
-        raise SystemExit("labctl: %s missing from the store after import:\n%s" % (NODE_IMAGE, out))
+    if image not in out:
+        raise SystemExit("labctl: %s missing from the store after import:\n%s" % (image, out))
     return out.strip()
 
 
-def _import_node_image(node_root, guest_root, work, key):
-    """Put the node rootfs into the guest's podman store as NODE_IMAGE.
+def _import_node_images(node_roots, guest_root, work, key):
+    """Put each node rootfs into the guest's podman store as its image (``node_roots``: {image: root}).
 
     Uses the host's podman against a storage root inside the guest rootfs, with a
     private containers.conf (no change to the host's /etc/containers). Only the
@@ -211,7 +250,8 @@ def _import_node_image(node_root, guest_root, work, key):
               "--storage-driver", "overlay", "--events-backend", "none",
               "--cgroup-manager", "cgroupfs"]
     try:
-        out = _podman_import(node_root, podman, env, key)
+        for image, root in node_roots.items():
+            out = _podman_import(root, podman, env, key, image)
     finally:
         shutil.rmtree(short, ignore_errors=True)
     # Host-specific state: libpod's bolt DB holds the host's graph/run roots, and
@@ -222,18 +262,19 @@ def _import_node_image(node_root, guest_root, work, key):
 
 
 def build_node_local(cache, key, mirror, pubkey_path):
-    """Local mode (this kernel has IPVS): NODE_IMAGE into the host's own podman store."""
+    """Local mode (this kernel has IPVS): the node images into the host's own podman store."""
     work = os.path.join(cache, "build-node-" + key)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     t0 = time.monotonic()
-    node_root = os.path.join(work, "node-root")
-    log("build: debootstrap node ...")
-    _debootstrap(node_root, NODE_PACKAGES, mirror, os.path.join(cache, "debs", "node"))
-    run([os.path.join(RECIPE_DIR, "node-setup.sh"), node_root, pubkey_path])
-    out = _podman_import(node_root, ["podman"], dict(os.environ), key)
+    roots = _node_roots(work)
+    log("build: debootstrap nodes (%s) ..." % ", ".join(sorted(NODE_SUITES.values())))
+    _debootstrap_nodes(roots, mirror, os.path.join(cache, "debs"))
+    for image, root in roots.items():
+        run([os.path.join(RECIPE_DIR, "node-setup.sh"), root, pubkey_path])
+        out = _podman_import(root, ["podman"], dict(os.environ), key, image)
     shutil.rmtree(work, ignore_errors=True)
-    log("build: node image in the host's podman store in %.1f s" % (time.monotonic() - t0))
+    log("build: node images in the host's podman store in %.1f s" % (time.monotonic() - t0))
     return out
 
 
@@ -308,32 +349,19 @@ def build(cache, key, mirror, pubkey_path, disk_size):
         log("build: %s done in %.1f s" % (name, timings[name]))
         return res
 
-    node_root = os.path.join(work, "node-root")
+    node_roots = _node_roots(work)
     guest_root = os.path.join(work, "guest-root")
-    # Separate .deb caches: two debootstraps must not write the same file at once.
-    # The two debootstraps are mostly single-threaded dpkg work: run them side by side.
-    errors = []
-
-    def node_boot():
-        try:
-            _debootstrap(node_root, NODE_PACKAGES, mirror, os.path.join(debs, "node"))
-        except SystemExit as exc:
-            errors.append(str(exc))
-    side = threading.Thread(target=node_boot)
     t0 = time.monotonic()
-    log("build: debootstrap node + guest (parallel) ...")
-    side.start()
-    try:
-        _debootstrap(guest_root, GUEST_PACKAGES, mirror, os.path.join(debs, "guest"))
-    finally:
-        side.join()
-    if errors:
-        raise SystemExit(errors[0])
-    timings["debootstrap node+guest"] = round(time.monotonic() - t0, 1)
-    log("build: debootstrap node + guest done in %.1f s" % timings["debootstrap node+guest"])
-    step("configure node", run, [os.path.join(RECIPE_DIR, "node-setup.sh"), node_root, pubkey_path])
-    images_out = step("import node image", _import_node_image, node_root, guest_root, work, key)
-    shutil.rmtree(node_root)
+    log("build: debootstrap nodes (%s) + guest (parallel) ..." % ", ".join(sorted(NODE_SUITES.values())))
+    _debootstrap_nodes(node_roots, mirror, debs,
+                       [lambda: _debootstrap(guest_root, GUEST_PACKAGES, mirror, os.path.join(debs, "guest"))])
+    timings["debootstrap nodes+guest"] = round(time.monotonic() - t0, 1)
+    log("build: debootstrap nodes + guest done in %.1f s" % timings["debootstrap nodes+guest"])
+    for image, root in node_roots.items():
+        step("configure node " + NODE_SUITES[image], run, [os.path.join(RECIPE_DIR, "node-setup.sh"), root, pubkey_path])
+    images_out = step("import node images", _import_node_images, node_roots, guest_root, work, key)
+    for root in node_roots.values():
+        shutil.rmtree(root)
     kpkg, kver, vmlinuz = step("kernel", _install_kernel, guest_root, work, debs)
     step("configure guest", run, [os.path.join(RECIPE_DIR, "guest-setup.sh"), guest_root, pubkey_path])
     out = os.path.join(work, "out")
@@ -345,7 +373,7 @@ def build(cache, key, mirror, pubkey_path, disk_size):
     timings["total"] = round(time.monotonic() - t_all, 1)
     meta = {
         "key": key, "suite": SUITE, "mirror": mirror, "kernel_package": kpkg,
-        "kernel_version": kver, "initramfs_modules": mods, "node_image": NODE_IMAGE,
+        "kernel_version": kver, "initramfs_modules": mods, "node_images": NODE_SUITES,
         "node_image_store": images_out, "disk_size": disk_size,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "timings_s": timings,
     }
