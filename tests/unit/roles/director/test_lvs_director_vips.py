@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """lvs-director-vips, the single director's VIP script (lvs_single_director): which addresses each
 action adds and removes, that it removes only what it added, and that it restores the IPVS table
-only into an empty one. Stubs of ``ip`` (addresses in a file, "DEVICE CIDR" per line) and
-``ipvsadm`` (the table in a file) stand in for the kernel; no molecule proof yet."""
+only into an empty one, and that it announces each IPv4 VIP it adds with gratuitous ARP. Stubs of
+``ip`` (addresses in a file, "DEVICE CIDR" per line), ``ipvsadm`` (the table in a file) and
+``arping`` (its arguments in a file; a real one must never run here) stand in for the kernel and
+the network; molecule/single runs the script on a real director."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -51,6 +53,14 @@ else:
 '''
 
 
+STUB_ARPING = r'''
+import os, sys
+log, args = sys.argv[1], sys.argv[2:]
+open(log, 'a').write(' '.join(args) + '\n')
+sys.exit(int(os.environ.get('STUB_ARPING_RC', '0')))
+'''
+
+
 @pytest.fixture
 def host(tmp_path):
     """Runs lvs-director-vips ACTION with ``listed`` ("CIDR DEVICE") in its config on a host whose
@@ -58,8 +68,8 @@ def host(tmp_path):
     returns (rc, output, addresses afterwards, owned afterwards, IPVS table afterwards)."""
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
-    state, table = tmp_path / 'addresses', tmp_path / 'ipvs'
-    for name, stub, data in (('ip', STUB_IP, state), ('ipvsadm', STUB_IPVSADM, table)):
+    state, table, arping = tmp_path / 'addresses', tmp_path / 'ipvs', tmp_path / 'arping.log'
+    for name, stub, data in (('ip', STUB_IP, state), ('ipvsadm', STUB_IPVSADM, table), ('arping', STUB_ARPING, arping)):
         (tmp_path / (name + '.py')).write_text(stub)
         (bin_dir / name).write_text('#!/bin/sh\nexec %s %s %s "$@"\n' % (sys.executable, tmp_path / (name + '.py'), data))
         os.chmod(str(bin_dir / name), 0o755)
@@ -67,20 +77,22 @@ def host(tmp_path):
     script = tmp_path / 'lvs-director-vips'
     script.write_text(open(SCRIPT).read().replace('PATH=/usr/sbin', 'PATH=%s:/usr/sbin' % bin_dir, 1))
 
-    def run(action, listed, held=(), owned=(), ipvs='', rules_text='-A -t 192.168.20.100:80 -s rr\n'):
+    def run(action, listed, held=(), owned=(), ipvs='', rules_text='-A -t 192.168.20.100:80 -s rr\n', arping_rc=0):
         conf.write_text('# comment\n' + ''.join('%s  # www\n' % line for line in listed))
         state.write_text(''.join(line + '\n' for line in held))
         table.write_text(ipvs)
         rules.write_text(rules_text)
         run_dir.mkdir(exist_ok=True)
         (run_dir / 'owned').write_text(''.join(line + '\n' for line in owned))
+        arping.write_text('')
         env = dict(os.environ, LVS_DIRECTOR_VIPS_CONF=str(conf), LVS_DIRECTOR_IPVS_RULES=str(rules),
-                   LVS_DIRECTOR_VIPS_STATE=str(run_dir))
+                   LVS_DIRECTOR_VIPS_STATE=str(run_dir), STUB_ARPING_RC=str(arping_rc))
         proc = subprocess.run(['sh', str(script), action], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, check=False)
         return (proc.returncode, proc.stdout, state.read_text().splitlines(),
                 (run_dir / 'owned').read_text().splitlines(), table.read_text())
 
+    run.announced = lambda: arping.read_text().splitlines()
     return run
 
 
@@ -111,6 +123,25 @@ def test_actions(host, action, listed, held, owned, held_after, owned_after):
     assert rc == 0, out
     assert sorted(addresses) == sorted(held_after)
     assert recorded == owned_after
+
+
+@pytest.mark.parametrize('held, announced', [
+    ([], ['-q -U -c 2 -I eth0 192.168.20.100']),
+    (['eth0 192.168.20.100/32'], []),
+], ids=['added-announced', 'already-held-not-announced'])
+def test_each_ipv4_vip_added_is_announced_once(host, held, announced):
+    rc, out, addresses, _owned, _table = host('sync', ['192.168.20.100/32 eth0', '2001:db8::5/64 eth0'], held,
+                                              ['192.168.20.100/32 eth0'] if held else [])
+    assert rc == 0, out
+    assert host.announced() == announced
+    assert ('announced 192.168.20.100/32 on eth0' in out) == bool(announced), out
+
+
+def test_a_failed_announcement_is_logged_and_the_vip_stays(host):
+    rc, out, addresses, owned, _table = host('start', ['192.168.20.100/32 eth0'], arping_rc=2)
+    assert rc == 0, out
+    assert 'gratuitous ARP for 192.168.20.100/32 on eth0 failed' in out
+    assert addresses == ['eth0 192.168.20.100/32'] and owned == ['192.168.20.100/32 eth0']
 
 
 def test_a_missing_device_fails_and_adds_nothing_there(host):

@@ -54,6 +54,8 @@ def test_unit_values_pass_the_path_grammar(libexec):
 def test_no_keepalived_in_single_mode():
     variables = single_vars()
     assert 'keepalived' not in variables['director_packages_effective']
+    # lvs-director-vips announces the VIPs it adds with arping
+    assert variables['director_packages_effective'] == ['ipvsadm', 'iproute2', 'iputils-arping']
     assert variables['director_converged_services'] == ['lvs-director-vips.service']
     assert variables['director_converged_users'] == []
     # no keepalived file is checked for; without fwmark_ports, the fwmark unit and rules must be gone
@@ -77,6 +79,6 @@ def test_fwmark_ports_in_single_mode():
 def test_keepalived_mode_checks_that_no_single_unit_is_left():
     hostvars, groups = inventory([{'name': 'VI_1', 'virtual_router_id': 51, 'interface': 'eth0'}], SERVICES[:1])
     variables = director_vars(hostvars, groups, 'd1')
-    assert variables['director_packages_effective'][0] == 'keepalived'
+    assert variables['director_packages_effective'] == ['keepalived', 'ipvsadm', 'iproute2']
     assert variables['director_converged_services'] == ['keepalived.service']
     assert '/etc/systemd/system/lvs-director-vips.service' in variables['director_converged_absent']
