@@ -110,34 +110,69 @@ def test_a_long_connection_survives_the_master_cable_pull(nodes, lab):
     """A download in flight through dir1 continues through dir2 after dir1's cable is pulled: the
     sync daemon had given dir2 the connection, so dir2 forwards its next packets to the same web
     node instead of answering them with a reset. The whole response arrives, after the takeover."""
+    cut, took, ended, code, size, code_exit = _download_over_cut(nodes, lab, synced=True)
+    assert code_exit == 'exit=0' and code == '200' and int(size) == STREAM_BYTES, (code, size, code_exit)
+    # still going when dir2 took over: the rest of it came through dir2
+    assert ended > cut + took, (ended, cut, took)
+    settled(nodes)
+
+
+def test_without_the_synced_entry_the_same_download_is_cut(nodes, lab):
+    """The control of the test above: the same download and cable pull with dir2's backup sync
+    daemon stopped by hand, so that dir2 never learns the connection. dir2 answers the client's
+    next packet with a reset (its stack holds the VIP, no socket), and the download fails. This is
+    what the sync daemon saves; without this run the test above could pass for another reason."""
+    dir2 = nodes['dir2']
+    dir2.check_output('ipvsadm --stop-daemon backup')
+    try:
+        cut, took, ended, code, size, code_exit = _download_over_cut(nodes, lab, synced=False)
+    finally:
+        # keepalived starts its sync daemons again at a reload
+        dir2.check_output('systemctl reload keepalived')
+        restored = wait_for('dir2\'s backup sync daemon again',
+                            lambda: 'backup sync daemon' in dir2.check_output('ipvsadm -L --daemon'), 30)
+        print('dir2 reloaded: backup sync daemon running again after %.2f s' % restored)
+    assert code_exit != 'exit=0' and int(size) < STREAM_BYTES, (code, size, code_exit)
+    assert ended > cut + took, (ended, cut, took)
+    settled(nodes)
+
+
+def _download_over_cut(nodes, lab, synced):
+    """The client downloads /stream through dir1 and dir1's cable is pulled while it runs: (the
+    cut, dir2's takeover after it, the end of the download, http code, bytes, curl's exit)."""
     settled(nodes)
     client = nodes['client']
+    # one line when curl ends: start and end (client clock), http code, bytes, curl's exit status
     client.check_output('rm -f /tmp/stream.out /tmp/stream.status; '
-                        '(date +%%s.%%N > /tmp/stream.status; curl -s -o /tmp/stream.out --max-time 60 '
-                        '-w "%%{http_code} %%{size_download} %%{time_total}" http://%s/stream >> /tmp/stream.status 2>&1; '
-                        'echo " exit=$?" >> /tmp/stream.status) > /dev/null 2>&1 &' % VIP)
-    # the download is under way and dir2 holds its synced entry (ESTABLISHED, client port > 0)
+                        '(b=$(date +%%s.%%N); w=$(curl -s -o /tmp/stream.out --max-time 60 '
+                        '-w "%%{http_code} %%{size_download}" http://%s/stream); rc=$?; '
+                        'echo "$b $(date +%%s.%%N) ${w:-000 0} exit=$rc" > /tmp/stream.status) > /dev/null 2>&1 &' % VIP)
     wait_for('the stream in dir1\'s connection table', lambda: 'ESTABLISHED' in
              _stream_entries(nodes, 'dir1'), 10)
-    synced = wait_for('the stream synced to dir2', lambda: 'ESTABLISHED' in _stream_entries(nodes, 'dir2'), 10)
-    entry = '\n'.join(line for line in _stream_entries(nodes, 'dir2').splitlines() if 'ESTABLISHED' in line)
-    print('\nstream under way; dir2 had its synced entry after %.2f s: %s' % (synced, entry.strip()))
+    if synced:
+        # dir2 holds the synced entry (ESTABLISHED, client port > 0)
+        since = wait_for('the stream synced to dir2', lambda: 'ESTABLISHED' in _stream_entries(nodes, 'dir2'), 10)
+        entry = '\n'.join(line for line in _stream_entries(nodes, 'dir2').splitlines() if 'ESTABLISHED' in line)
+        print('\nstream under way; dir2 had its synced entry after %.2f s: %s' % (since, entry.strip()))
+    else:
+        port = re.findall(r'ESTABLISHED\s+10\.88\.0\.30:(\d+)\s', _stream_entries(nodes, 'dir1'))[-1]
+        time.sleep(2)   # longer than the synced entry took in the test above
+        entries = [line for line in _stream_entries(nodes, 'dir2').splitlines() if '10.88.0.30:%s ' % port in line]
+        print('\nstream under way (client port %s); dir2\'s entries for it, sync daemon stopped: %s' % (port, entries))
+        assert entries == [], entries
     link, cut = lab.unplug(nodes['dir1'])
     try:
         wait_for('dir2 to hold the VIP', lambda: holds_vip(nodes, 'dir2'), 30, 0.2)
         took = takeover(nodes, cut)
         print('dir1 cable pulled: dir2 MASTER after %.3f s' % took)
-        wait_for('the stream to end', lambda: 'exit=' in client.check_output('cat /tmp/stream.status'), 60, 1)
+        wait_for('the stream to end', lambda: 'exit=' in client.check_output('cat /tmp/stream.status 2>/dev/null || true'), 60, 1)
     finally:
         lab.plug(link)
-    began, code, size, total, code_exit = client.check_output('cat /tmp/stream.status').split()
-    ended = float(began) + float(total)
-    print('stream ended %.1f s after the cut (%.1f s after dir2 took over): http %s, %s bytes in %s s, curl %s'
-          % (ended - cut, ended - cut - took, code, size, total, code_exit))
-    assert code_exit == 'exit=0' and code == '200' and int(size) == STREAM_BYTES, (code, size, code_exit)
-    # still going when dir2 took over: the rest of it came through dir2
-    assert ended > cut + took, (began, total, cut, took)
-    settled(nodes)
+    began, ended, code, size, code_exit = client.check_output('cat /tmp/stream.status').split()
+    ended = float(ended)
+    print('stream ended %.1f s after the cut (%.1f s after dir2 took over): http %s, %s bytes in %.1f s, curl %s'
+          % (ended - cut, ended - cut - took, code, size, ended - float(began), code_exit))
+    return cut, took, ended, code, size, code_exit
 
 
 def _stream_entries(nodes, director):
