@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP, WARMUP_ANSWERS, answered,
+from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, HANDOVER_TIMEOUT_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP, WARMUP_ANSWERS, answered,
                       failed_requests,
                       holds_vip, journal_time, probe, probe_result, settled, start_probe, stop_probe, table, vip_holders,
                       wait_answered, wait_for, warmed_up)
@@ -127,14 +127,16 @@ def test_web_service_failure_and_recovery(nodes):
 
 def test_keepalived_stop_on_master_fails_over(nodes):
     """`systemctl stop keepalived` on the master drains and hands the VIP over before its checker
-    deletes the IPVS services: a client that lets TCP retransmit (3 s timeout) sees 0 failed
-    requests over the stop and dir2's takeover (README: a stop refuses and resets no connection).
+    deletes the IPVS services: a client that lets TCP retransmit a lost SYN twice (4 s timeout; the
+    drain drops new SYNs, and in the qemu lab the hand-over can take longer than the first
+    retransmission's 1 s) sees 0 failed requests over the stop and dir2's takeover; the requests
+    the hand-over delayed are counted (1 s or more, 3 s or more).
     The start afterwards is measured apart: dir1 takes the VIP back by preemption, which dir2 cannot
     drain (it does not know it is coming), and which may reset the one request in flight at that
     instant (README says so; restart.yml avoids it)."""
     settled(nodes)
     dir1 = nodes['dir1']
-    start_probe(nodes, 60, 'stop', timeout=3)
+    start_probe(nodes, 60, 'stop', timeout=HANDOVER_TIMEOUT_S)
     since = float(dir1.check_output('date +%s.%N; systemctl stop keepalived').split()[0])
     try:
         # polled gently: each poll is two ssh commands, CPU the directors need for the handover
@@ -152,12 +154,13 @@ def test_keepalived_stop_on_master_fails_over(nodes):
         result = stop_probe(nodes, 'stop')
     finally:
         try:
-            start_probe(nodes, 60, 'start', timeout=3)
+            start_probe(nodes, 60, 'start', timeout=HANDOVER_TIMEOUT_S)
         finally:
             dir1.check_output('systemctl start keepalived')
     warmed_up(result, since)
-    print('client over the stop: %d requests, %d failed %s, slowest %.3f s, answered by %s' % (
-        result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['hosts']))
+    print('client over the stop: %d requests, %d failed %s, slowest %.3f s (%d took 1 s or more, %d 3 s or more), '
+          'answered by %s' % (result['requests'], result['failures'], result['errors'], result['max_latency_s'],
+                              result['slow_1s'], result['slow_3s'], result['hosts']))
     assert result['failures'] == 0, failed_requests(nodes, result)
     assert max(result['last'].values()) > since + took, 'no request answered after dir2 took over'
     back = wait_for('VIP back on dir1 (preempt)', lambda: vip_holders(nodes) == ['dir1'], 60, 0.5)
