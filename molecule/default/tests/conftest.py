@@ -44,6 +44,14 @@ WARMUP_ANSWERS = 20         # requests the probe must have had answered before a
 # the peer's takeover with its sync daemon switched, the gratuitous ARP) has taken 1-1.5 s, past
 # the first retransmission: 4 s lets the second one through; a request that needs a third fails.
 HANDOVER_TIMEOUT_S = 4
+
+
+def handover_summary(result):
+    """One line on a hand-over probe's result (``HANDOVER_TIMEOUT_S``): requests, failures, the
+    slowest answer and how many answers the hand-over delayed."""
+    return ('%d requests, %d failed %s, slowest %.3f s (%d took 1 s or more, %d 3 s or more), answered by %s'
+            % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['slow_1s'],
+               result['slow_3s'], result['hosts']))
 # README: a dead real server leaves IPVS, and a recovered one is back, "within about a second"
 # (0.5 s checks; docs/benchmarks.md measured out 0.73-1.09 s, back 0.84-0.95 s, nginx stopped and
 # started): with the margin, for a server that refuses (nginx stopped)

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, HANDOVER_TIMEOUT_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP, WARMUP_ANSWERS, answered,
-                      failed_requests,
+from conftest import (BACK_IN_IPVS, FAILOVER_OUTAGE_S, HANDOVER_TIMEOUT_S, REAL_SERVER_BACK_S, REAL_SERVER_OUT_S, STATS_SETTLE_S, VIP,
+                      WARMUP_ANSWERS, answered, failed_requests, handover_summary,
                       holds_vip, journal_time, probe, probe_result, settled, start_probe, stop_probe, table, vip_holders,
                       wait_answered, wait_for, warmed_up)
 
@@ -158,9 +158,7 @@ def test_keepalived_stop_on_master_fails_over(nodes):
         finally:
             dir1.check_output('systemctl start keepalived')
     warmed_up(result, since)
-    print('client over the stop: %d requests, %d failed %s, slowest %.3f s (%d took 1 s or more, %d 3 s or more), '
-          'answered by %s' % (result['requests'], result['failures'], result['errors'], result['max_latency_s'],
-                              result['slow_1s'], result['slow_3s'], result['hosts']))
+    print('client over the stop: %s' % handover_summary(result))
     assert result['failures'] == 0, failed_requests(nodes, result)
     assert max(result['last'].values()) > since + took, 'no request answered after dir2 took over'
     back = wait_for('VIP back on dir1 (preempt)', lambda: vip_holders(nodes) == ['dir1'], 60, 0.5)

@@ -14,8 +14,8 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import (HANDOVER_TIMEOUT_S, ansible_playbook, failed_requests, failure, journal_time, now, real_servers, settled, start_probe, stop_probe,
-                      table)
+from conftest import (HANDOVER_TIMEOUT_S, ansible_playbook, failed_requests, failure, handover_summary, journal_time, now, real_servers,
+                      settled, start_probe, stop_probe, table)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -90,10 +90,7 @@ def test_rollout_and_restart_under_load(nodes):
         assert kept and kept.start() < out.index('PLAY [Directors'), failure(out)
     finally:
         result = stop_probe(nodes, 'rollout')
-    print('client over change, restart and back: %d requests, %d failed %s, slowest %.2f s (%d took 1 s or more, '
-          '%d 3 s or more), answered by %s' % (result['requests'], result['failures'], result['errors'],
-                                               result['max_latency_s'], result['slow_1s'], result['slow_3s'],
-                                               result['hosts']))
+    print('client over change, restart and back: %s' % handover_summary(result))
     assert result['failures'] == 0, failed_requests(nodes, result, phases)
     assert result['hosts'].get('web3', 0) > 0, 'the new real server never got a request'
     # the last test of the scenario: the cluster is back as converged
