@@ -89,23 +89,25 @@ def _existing(path, is_kind, noun, found):
     return st
 
 
-def check_files(files):
-    """Regular files with the given SHA-1 checksum, mode, owner and group (copy, template)."""
+def check_file(entry):
+    """One regular file with the given SHA-1 checksum, mode, owner and group (copy, template)."""
     found = []
-    for entry in files:
-        path = entry['path']
-        st = _existing(path, stat.S_ISREG, 'regular file', found)
-        if st is None:
-            continue
-        try:
-            checksum = file_checksum(path)
-        except (IOError, OSError) as exc:
-            found.append('%s cannot be read: %s' % (path, exc))
-            continue
-        if checksum != entry['checksum']:
-            found.append('%s has other content' % path)
-        found.extend(_attribute_differences(path, st, entry))
-    return found
+    path = entry['path']
+    st = _existing(path, stat.S_ISREG, 'regular file', found)
+    if st is None:
+        return found
+    try:
+        checksum = file_checksum(path)
+    except (IOError, OSError) as exc:
+        return ['%s cannot be read: %s' % (path, exc)]
+    if checksum != entry['checksum']:
+        found.append('%s has other content' % path)
+    return found + _attribute_differences(path, st, entry)
+
+
+def check_files(files):
+    """:func:`check_file` of each entry, in order."""
+    return [line for entry in files for line in check_file(entry)]
 
 
 def check_directories(directories):

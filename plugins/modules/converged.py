@@ -179,6 +179,20 @@ differences:
   type: list
   elements: str
   sample: ["/etc/lvs-real-server.conf has other content", "lvs-real-server.service is inactive, not active"]
+differing_files:
+  description: The paths among O(files) that differ in any way (content, mode, owner, group, missing), in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/etc/keepalived/keepalived.conf"]
+files_only:
+  description:
+    - True when something differs and all of it is in O(files), so that the tasks writing
+      RV(differing_files) are the only ones that would change anything.
+    - The roles use it to run only those tasks when only their generated configuration changed.
+  returned: always
+  type: bool
+  sample: true
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -223,11 +237,15 @@ def main():
     if params['sysctl'] is not None:
         differences.extend(checks.check_sysctl(params['sysctl']['settings'], params['sysctl']['name']))
     differences.extend(checks.check_directories(params['directories']))
-    differences.extend(checks.check_files(params['files']))
-    differences.extend(checks.check_absent(params['absent']))
-    differences.extend(checks.check_services(params['services'], run,
-                                             systemctl=module.get_bin_path('systemctl')))
-    module.exit_json(changed=False, converged=not differences, differences=differences)
+    by_file = [(entry['path'], checks.check_file(entry)) for entry in params['files']]
+    after = checks.check_absent(params['absent'])
+    after.extend(checks.check_services(params['services'], run, systemctl=module.get_bin_path('systemctl')))
+    differing_files = [path for path, found in by_file if found]
+    files_only = bool(differing_files) and not differences and not after
+    differences.extend(line for dummy, found in by_file for line in found)
+    differences.extend(after)
+    module.exit_json(changed=False, converged=not differences, differences=differences,
+                     differing_files=differing_files, files_only=files_only)
 
 
 if __name__ == '__main__':

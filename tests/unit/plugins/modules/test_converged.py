@@ -96,3 +96,36 @@ def test_checksums_stay_out_of_the_result(target, tmp_path, capsys):
 def test_check_mode_reads_the_same(target, tmp_path, capsys):
     result = run(capsys, dict(args(tmp_path), _ansible_check_mode=True))
     assert result['converged'] is True
+
+
+def test_a_changed_file_alone_is_named_and_files_only(target, tmp_path, capsys):
+    """The roles run only the task that writes a file when it is all that differs
+    (director_conf_only, real_server_conf_only)."""
+    (tmp_path / 'lvs.service').write_bytes(b'[Service]\nExecStart=/bin/false\n')
+    result = run(capsys, args(tmp_path))
+    assert result['converged'] is False
+    assert result['differing_files'] == [str(tmp_path / 'lvs.service')]
+    assert result['files_only'] is True
+    assert result['differences'] == ['%s has other content' % (tmp_path / 'lvs.service')]
+
+
+@pytest.mark.parametrize('other', ['absent', 'user', 'directory'])
+def test_a_changed_file_and_anything_else_is_not_files_only(target, tmp_path, capsys, other):
+    (tmp_path / 'lvs.service').chmod(0o600)
+    extra = {}
+    if other == 'absent':
+        (tmp_path / 'gone.conf').write_text('x')
+    elif other == 'user':
+        extra['users'] = [dict(name='no-such-user-lvs')]
+    else:
+        os.chmod(str(tmp_path), 0o700)
+        extra['directories'] = [dict(path=str(tmp_path), mode='0755', owner=ME, group=MY_GROUP)]
+    result = run(capsys, args(tmp_path, **extra))
+    assert result['differing_files'] == [str(tmp_path / 'lvs.service')]
+    assert result['files_only'] is False
+    assert len(result['differences']) == 2
+
+
+def test_converged_names_no_file(target, tmp_path, capsys):
+    result = run(capsys, args(tmp_path))
+    assert result['differing_files'] == [] and result['files_only'] is False

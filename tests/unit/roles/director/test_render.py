@@ -10,6 +10,7 @@ namespace (``unshare -n``) holding veth interfaces with the names the topologies
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import json
 import os
 import re
 import shutil
@@ -302,3 +303,23 @@ def test_fast_renderer_gives_the_role_bytes(rendered, topology, tmp_path):
         hostvars, groups = director_render.load_topology(topology)
         variables = director_render.director_vars(hostvars, groups, host, extra)
         assert director_render.render('keepalived-handover.conf.j2', variables) == rendered[topology]['_dropin'][host]
+
+
+KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf'
+
+
+@pytest.mark.parametrize('result, expected', [
+    (dict(converged=False, files_only=True, differing_files=[KEEPALIVED_CONF]), True),
+    (dict(converged=False, files_only=True, differing_files=[KEEPALIVED_CONF, '/usr/local/libexec/lvs-cluster/lvs-handover']), False),
+    (dict(converged=False, files_only=True, differing_files=['/usr/local/libexec/lvs-cluster/lvs-handover']), False),
+    (dict(converged=False, files_only=False, differing_files=[KEEPALIVED_CONF]), False),
+    (dict(converged=True, files_only=False, differing_files=[]), False),
+    (dict(skipped=True), False),
+], ids=['conf', 'conf-and-script', 'script', 'conf-and-not-a-file', 'converged', 'no-check'])
+def test_only_a_changed_keepalived_conf_runs_its_task_alone(collections, tmp_path, result, expected):
+    """director_conf_only: the install and configure tasks are skipped, keepalived.conf's task runs,
+    only when the check found keepalived.conf the one thing that differs."""
+    rc, output = render('seed002_single_vip_rr', str(tmp_path), collections, playbook='conf_only.yml',
+                        extra=['-e', json.dumps({'conf_only_result': result})])
+    assert rc == 0, output
+    assert re.findall(r'"msg": "conf_only=(\w+)"', output) == [str(expected)] * 2, output
