@@ -52,6 +52,8 @@ def handover_summary(result):
     return ('%d requests, %d failed %s, slowest %.3f s (%d took 1 s or more, %d 3 s or more), answered by %s'
             % (result['requests'], result['failures'], result['errors'], result['max_latency_s'], result['slow_1s'],
                result['slow_3s'], result['hosts']))
+
+
 # README: a dead real server leaves IPVS, and a recovered one is back, "within about a second"
 # (0.5 s checks; docs/benchmarks.md measured out 0.73-1.09 s, back 0.84-0.95 s, nginx stopped and
 # started): with the margin, for a server that refuses (nginx stopped)
@@ -214,6 +216,16 @@ def ansible_playbook(playbook, *args):
                           universal_newlines=True, timeout=2400, check=False)
     # plain text even if a colour setting slipped through
     return proc.returncode, re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout), round(time.monotonic() - started, 1)
+
+
+def task_hosts(output, task, results=('ok', 'changed')):
+    """The hosts with one of ``results`` under ``task`` (the name ansible-playbook prints, role
+    prefix included) in an ansible-playbook output; a serial play prints a task once per batch."""
+    hosts = set()
+    for section in re.findall(r'^TASK \[%s\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)' % re.escape(task),
+                              output, re.M):
+        hosts.update(re.findall(r'^(?:%s): \[([^\]\s]+)\]' % '|'.join(results), section, re.M))
+    return hosts
 
 
 def failure(output):

@@ -5,14 +5,16 @@
 nothing. That every task changes nothing on a converged cluster is molecule's idempotence step
 (converge.yml switches the one call off, so every task runs again for real); here drift on a
 host must be found by the check, shown by that host's tasks in check mode without a write, and
-repaired by that host's full run, while the others keep the one call."""
+repaired, while the others keep the one call. A drifted helper script (dir2) runs every task of
+its host; a drifted VIP list (web1), the one thing that differs there, runs only the list's task
+(real_server_conf_only), as a changed inventory does."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import re
 
-from conftest import ansible_playbook, failure
+from conftest import ansible_playbook, failure, task_hosts
 
 HOSTS = ('dir1', 'dir2', 'web1', 'web2', 'web3', 'nat1', 'tun1')
 CONF = '/etc/lvs-real-server.conf'
@@ -45,6 +47,11 @@ def test_drift_is_found_and_repaired_on_that_host_only(nodes):
     assert changed(out) == {'dir1': 0, 'dir2': 1, 'web1': 1, 'web2': 0, 'web3': 0, 'nat1': 0, 'tun1': 0}, failure(out)
     assert nodes['web1'].file(CONF).mode == 0o600
     assert nodes['dir2'].file(SCRIPT).mode == 0o700
+    # the whole task list on dir2, the list's task alone on web1
+    assert task_hosts(out, 'lvs.cluster.director : Install the director packages (keepalived, ipvsadm, iproute2 by default; '
+                           'no keepalived with lvs_single_director)') == {'dir2'}, failure(out)
+    assert task_hosts(out, 'lvs.cluster.real_server : Write the list of VIPs') == {'web1'}, failure(out)
+    assert task_hosts(out, 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot') == set(), failure(out)
 
     rc, out, took = ansible_playbook('site.yml', '-v')
     assert rc == 0, failure(out)
