@@ -200,20 +200,6 @@ def test_frozen_or_killed_master_keeps_forwarding(nodes, containers, lab, fault,
     settled(nodes)
 
 
-def test_web_container_restart_restores_vip_and_arp(nodes, containers):
-    settled(nodes)
-    containers('restart', 'web1')
-    web1 = nodes['web1']
-    took = wait_for('web1 VIP on lo after restart',
-                    lambda: '%s/32' % VIP in web1.run('ip -4 addr show dev lo').stdout, 180, 1)
-    print('\nweb1 restarted: VIP on lo again after %.2f s' % took)
-    assert web1.sysctl('net.ipv4.conf.all.arp_ignore') == 1
-    assert web1.sysctl('net.ipv4.conf.all.arp_announce') == 2
-    assert web1.service('lvs-real-server').is_enabled
-    wait_for('web1 back in the IPVS table', lambda: '10.88.0.21:80' in table(nodes), 120, 1)
-    assert set(probe(nodes, 1)['hosts']) == {'web1', 'web2'}
-
-
 def test_security_posture(nodes):
     """keepalived.conf 0640 root; script security on with a dedicated user; helper scripts root-owned,
     not writable by others; the VRRP state hook really runs as that user; keepalived logged no

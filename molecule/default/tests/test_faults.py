@@ -38,7 +38,8 @@ def test_web_container_kill(nodes, containers, lab):
     the dead container's network namespace still refuses connections or is already gone and stays
     silent depends on podman's cleanup); the requests that fail are those IPVS still sent to web1
     before that (every failure started before the removal, all of them listed), web2 answers
-    throughout and alone after; started again, web1 returns to both tables."""
+    throughout and alone after; started again, web1 returns to both tables with its VIP on lo, its
+ARP sysctls and its unit enabled, and answers."""
     settled(nodes)
     start_probe(nodes, 60, 'webkill')
     killed = float(lab.run('date +%s.%N'))
@@ -65,6 +66,12 @@ def test_web_container_kill(nodes, containers, lab):
     back = wait_for('web1 back in both IPVS tables',
                     lambda: all(real_servers(nodes, d) == BOTH for d in ('dir1', 'dir2')), 180, 1)
     print('web1 started again: back in both tables %.2f s after the start command' % back)
+    # the boot restored what the real_server role set up: the VIP on lo, the ARP sysctls, the unit
+    web1 = nodes['web1']
+    wait_for('web1 reachable with the VIP on lo', lambda: '%s/32' % VIP in web1.run('ip -4 addr show dev lo').stdout, 60, 1)
+    assert web1.sysctl('net.ipv4.conf.all.arp_ignore') == 1
+    assert web1.sysctl('net.ipv4.conf.all.arp_announce') == 2
+    assert web1.service('lvs-real-server').is_enabled
     settled(nodes)
     result = probe(nodes, 1)
     assert set(result['hosts']) == {'web1', 'web2'} and result['failures'] == 0, failed_requests(nodes, result)
