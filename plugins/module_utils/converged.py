@@ -105,11 +105,6 @@ def check_file(entry):
     return found + _attribute_differences(path, st, entry)
 
 
-def check_files(files):
-    """:func:`check_file` of each entry, in order."""
-    return [line for entry in files for line in check_file(entry)]
-
-
 def check_directories(directories):
     """Directories with the given mode, owner and group (file state=directory)."""
     found = []

@@ -218,12 +218,24 @@ def ansible_playbook(playbook, *args):
     return proc.returncode, re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout), round(time.monotonic() - started, 1)
 
 
+# Task names as ansible-playbook prints them, for task_hosts: the first task of each role's install
+# block (a host that runs it runs every task) and the task that writes each generated file.
+DIRECTOR_PACKAGES_TASK = ('lvs.cluster.director : Install the director packages (keepalived, ipvsadm, iproute2 by default; '
+                          'no keepalived with lvs_single_director)')
+KEEPALIVED_CONF_TASK = 'lvs.cluster.director : Render keepalived.conf (validated by keepalived -t before it replaces the old one)'
+REAL_SERVER_ARP_TASK = 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot'
+VIP_LIST_TASK = 'lvs.cluster.real_server : Write the list of VIPs'
+
+
 def task_hosts(output, task, results=('ok', 'changed')):
     """The hosts with one of ``results`` under ``task`` (the name ansible-playbook prints, role
-    prefix included) in an ansible-playbook output; a serial play prints a task once per batch."""
+    prefix included) in an ansible-playbook output; a serial play prints a task once per batch.
+    A task the output never names (renamed, or not reached) fails, rather than reading as run by
+    no host: a skipped task is still printed, with its "skipping" lines."""
+    sections = re.findall(r'^TASK \[%s\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)' % re.escape(task), output, re.M)
+    assert sections, 'no task %r in the output' % task
     hosts = set()
-    for section in re.findall(r'^TASK \[%s\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)' % re.escape(task),
-                              output, re.M):
+    for section in sections:
         hosts.update(re.findall(r'^(?:%s): \[([^\]\s]+)\]' % '|'.join(results), section, re.M))
     return hosts
 

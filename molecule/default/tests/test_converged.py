@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import re
 
-from conftest import ansible_playbook, failure, task_hosts
+from conftest import DIRECTOR_PACKAGES_TASK, REAL_SERVER_ARP_TASK, VIP_LIST_TASK, ansible_playbook, failure, task_hosts
 
 HOSTS = ('dir1', 'dir2', 'web1', 'web2', 'web3', 'nat1', 'tun1')
 CONF = '/etc/lvs-real-server.conf'
@@ -48,10 +48,9 @@ def test_drift_is_found_and_repaired_on_that_host_only(nodes):
     assert nodes['web1'].file(CONF).mode == 0o600
     assert nodes['dir2'].file(SCRIPT).mode == 0o700
     # the whole task list on dir2, the list's task alone on web1
-    assert task_hosts(out, 'lvs.cluster.director : Install the director packages (keepalived, ipvsadm, iproute2 by default; '
-                           'no keepalived with lvs_single_director)') == {'dir2'}, failure(out)
-    assert task_hosts(out, 'lvs.cluster.real_server : Write the list of VIPs') == {'web1'}, failure(out)
-    assert task_hosts(out, 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot') == set(), failure(out)
+    assert task_hosts(out, DIRECTOR_PACKAGES_TASK) == {'dir2'}, failure(out)
+    assert task_hosts(out, VIP_LIST_TASK) == {'web1'}, failure(out)
+    assert task_hosts(out, REAL_SERVER_ARP_TASK) == set(), failure(out)
 
     rc, out, took = ansible_playbook('site.yml', '-v')
     assert rc == 0, failure(out)

@@ -15,7 +15,8 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import (HANDOVER_TIMEOUT_S, ansible_playbook, failed_requests, failure, handover_summary, journal_time, now, real_servers,
+from conftest import (DIRECTOR_PACKAGES_TASK, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK, REAL_SERVER_ARP_TASK, VIP_LIST_TASK,
+                      ansible_playbook, failed_requests, failure, handover_summary, journal_time, now, real_servers,
                       settled, start_probe, stop_probe, table, task_hosts)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
@@ -30,13 +31,6 @@ def director_order(output, play):
         if host not in order:
             order.append(host)
     return order
-
-
-PACKAGES = ('lvs.cluster.director : Install the director packages (keepalived, ipvsadm, iproute2 by default; '
-            'no keepalived with lvs_single_director)')
-KEEPALIVED_CONF = 'lvs.cluster.director : Render keepalived.conf (validated by keepalived -t before it replaces the old one)'
-ARP = 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot'
-VIP_LIST = 'lvs.cluster.real_server : Write the list of VIPs'
 
 
 def keepalived_pids(nodes):
@@ -57,8 +51,9 @@ def test_rollout_and_restart_under_load(nodes):
         assert order == ['dir2', 'dir1'], order
         # only keepalived.conf differed on the directors, only the VIP list on web3: those tasks
         # changed them, and no host ran its install tasks
-        assert task_hosts(out, KEEPALIVED_CONF, ('changed',)) | task_hosts(out, VIP_LIST, ('changed',)) == {'dir1', 'dir2', 'web3'}
-        assert task_hosts(out, PACKAGES) | task_hosts(out, ARP) == set(), failure(out)
+        assert (task_hosts(out, KEEPALIVED_CONF_TASK, ('changed',)) | task_hosts(out, VIP_LIST_TASK, ('changed',))
+                == {'dir1', 'dir2', 'web3'}), failure(out)
+        assert task_hosts(out, DIRECTOR_PACKAGES_TASK) | task_hosts(out, REAL_SERVER_ARP_TASK) == set(), failure(out)
         for director in ('dir1', 'dir2'):
             text = table(nodes, director)
             assert re.search(r'->\s+10\.88\.0\.21:80\s+Route\s+3\s', text), text

@@ -127,7 +127,7 @@ def entry(path, data=b'#!/bin/sh\nexit 0\n', mode='0755', owner=ME, group=MY_GRO
 
 
 def test_files_match(tree):
-    assert converged.check_files([entry(tree / 'script')]) == []
+    assert converged.check_file(entry(tree / 'script')) == []
 
 
 @pytest.mark.parametrize('change, difference', [
@@ -140,13 +140,13 @@ def test_files_match(tree):
 def test_files_differ(tree, change, difference):
     path = tree / 'script'
     change(path)
-    assert converged.check_files([entry(path)]) == [difference.format(p=path)]
+    assert converged.check_file(entry(path)) == [difference.format(p=path)]
 
 
 def test_files_owner_and_group(tree):
     path = tree / 'script'
     other = 'no-such-user-lvs'
-    assert converged.check_files([entry(path, owner=other, group=other)]) == [
+    assert converged.check_file(entry(path, owner=other, group=other)) == [
         '%s is owned by %s, not %s' % (path, ME, other), '%s has group %s, not %s' % (path, MY_GROUP, other)]
 
 
@@ -154,9 +154,9 @@ def test_files_owner_and_group(tree):
 def test_files_mode_must_be_octal(tree, mode):
     path = tree / 'script'
     if mode == '755':
-        assert converged.check_files([entry(path, mode=mode)]) == []
+        assert converged.check_file(entry(path, mode=mode)) == []
     else:
-        assert converged.check_files([entry(path, mode=mode)]) == ['%s: mode %r is not an octal string' % (path, mode)]
+        assert converged.check_file(entry(path, mode=mode)) == ['%s: mode %r is not an octal string' % (path, mode)]
 
 
 def test_directories(tree):

@@ -44,7 +44,7 @@ def test_unreadable_file_is_one_difference(tmp_path, monkeypatch):
         raise IOError(errno.EACCES, 'Permission denied')
     monkeypatch.setattr(converged, 'file_checksum', unreadable)
     entry = {'path': str(path), 'checksum': hashlib.sha1(b'x').hexdigest(), 'mode': '0644'}
-    assert converged.check_files([entry]) == ['%s cannot be read: [Errno 13] Permission denied' % path]
+    assert converged.check_file(entry) == ['%s cannot be read: [Errno 13] Permission denied' % path]
 
 
 def test_missing_user_with_a_shell():
