@@ -3,7 +3,8 @@
 """Safe rollout: site.yml changes the directors one at a time (backup first, master last) with a
 health check between them (keepalived.conf, the one thing that differs, is the one task that
 runs there), a rolling keepalived restart, and site.yml taking the change back (a real server
-leaves: its VIP goes only after the directors stopped sending it traffic), while a client keeps
+leaves: its VIP goes only after the directors stopped sending it traffic) and repairing drift on
+two hosts (test_converged.py's, found there in check mode), while a client keeps
 sending requests. A client that lets TCP retransmit a lost SYN twice (4 s timeout, each step;
 curl's own connect timeout is 300 s) must see 0 failures; the requests a hand-over delayed are
 counted (1 s or more, 3 s or more).
@@ -15,9 +16,9 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import (DIRECTOR_PACKAGES_TASK, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK, REAL_SERVER_ARP_TASK, VIP_LIST_TASK,
-                      ansible_playbook, failed_requests, failure, handover_summary, journal_time, now, real_servers,
-                      settled, start_probe, stop_probe, table, task_hosts)
+from conftest import (DIRECTOR_PACKAGES_TASK, DRIFT, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK, REAL_SERVER_ARP_TASK,
+                      VIP_LIST_TASK, ansible_playbook, changed, checks, drift, failed_requests, failure, handover_summary,
+                      journal_time, now, real_servers, settled, start_probe, stop_probe, table, task_hosts)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -77,12 +78,23 @@ def test_rollout_and_restart_under_load(nodes):
         assert yielded, failure(out)
         preempted = journal_time(nodes['dir2'], r'Master received advert from 10\.88\.0\.11 with higher priority', started, wait=0)
         assert preempted is None, 'dir1 preempted dir2 at %.1f s into restart.yml' % (preempted - started)
-        # back to the inventory without the change: web3 leaves the service, rr again
+        # back to the inventory without the change: web3 leaves the service, rr again; the same
+        # run repairs test_converged.py's drift (dir2 runs every task, web1 only its list's task)
+        drift(nodes)
         started = now(nodes['client'])
-        rc, out, back_s = ansible_playbook('site.yml')
-        phases.append(('site.yml back (web3 out)', started, started + back_s))
+        rc, out, back_s = ansible_playbook('site.yml', '-v')
+        phases.append(('site.yml back (web3 out, drift repaired)', started, started + back_s))
         assert rc == 0, failure(out)
-        print('change taken back in %.1f s' % back_s)
+        print('change taken back and drift repaired in %.1f s' % back_s)
+        assert checks(out) == {'dir1': False, 'dir2': False, 'web1': False, 'web2': True, 'web3': False,
+                               'nat1': True, 'tun1': True}, failure(out)
+        for host, path, mode in DRIFT:
+            assert '%s has mode %04o, not %04o' % (path, mode, DRIFT_UNDONE[path]) in out, failure(out)
+            assert nodes[host].file(path).mode == DRIFT_UNDONE[path]
+        assert task_hosts(out, DIRECTOR_PACKAGES_TASK) == {'dir2'}, failure(out)
+        assert task_hosts(out, REAL_SERVER_ARP_TASK) == set(), failure(out)
+        assert task_hosts(out, VIP_LIST_TASK, ('changed',)) == {'web1', 'web3'}, failure(out)
+        assert changed(out, ('web2', 'nat1', 'tun1')) == {'web2': 0, 'nat1': 0, 'tun1': 0}, failure(out)
         for director in ('dir1', 'dir2'):
             assert re.search(r'TCP\s+10\.88\.0\.100:80 rr', table(nodes, director)), table(nodes, director)
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22'}

@@ -10,6 +10,7 @@ namespace (``unshare -n``) holding veth interfaces with the names the topologies
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import concurrent.futures
 import json
 import os
 import re
@@ -82,10 +83,14 @@ SEEDS = {
 
 @pytest.fixture(scope='module')
 def rendered(tmp_path_factory, collections):
+    # one ansible-playbook run per topology, two at a time (each in its own netns and directory)
+    outdirs = dict((topology, str(tmp_path_factory.mktemp(topology))) for topology in SEEDS)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict((topology, pool.submit(render, topology, outdirs[topology], collections)) for topology in SEEDS)
     out = {}
     for topology, hosts in SEEDS.items():
-        outdir = tmp_path_factory.mktemp(topology)
-        rc, output = render(topology, str(outdir), collections)
+        outdir = outdirs[topology]
+        rc, output = runs[topology].result()
         assert rc == 0, output
         out[topology] = {host: conf(outdir, host) for host in hosts}
         out[topology]['_dropin'] = {host: conf(outdir, host, '.dropin') for host in hosts}
