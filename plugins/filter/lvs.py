@@ -7,6 +7,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.lvs.cluster.plugins.module_utils import drain as drain_utils
 from ansible_collections.lvs.cluster.plugins.module_utils import model
 from ansible_collections.lvs.cluster.plugins.module_utils import preflight as preflight_utils
 from ansible_collections.lvs.cluster.plugins.module_utils import real_server as real_server_utils
@@ -58,16 +59,31 @@ def real_server_kernel(vips, methods, interface, rp_filter=2, extra=None):
     return real_server_utils.kernel(vips, methods, interface, rp_filter, extra)
 
 
+def drain_targets(services, hostvars, real_server):
+    """Where ``real_server`` (inventory name or address) serves on the directors, for lvs.cluster.drain."""
+    try:
+        svcs = model.normalize_services(services, _compact(hostvars))
+        return drain_utils.targets(svcs, real_server, model.service_key)
+    except model.ModelError as exc:
+        raise AnsibleFilterError('lvs.cluster: %s' % exc)
+
+
+def drain_summary(set_result, wait_result, targets):
+    """Lines for people: what lvs.cluster.drain did and waited for on one director."""
+    return drain_utils.summary(targets, set_result, wait_result)
+
+
 def ipvsadm_services(services):
     return model.ipvsadm_services(services)
 
 
-def ipvsadm_table(services):
+def ipvsadm_table(services, drained=None):
     """The same services as the ``table`` option of lvs.cluster.ipvsadm (ipvsadm -S lines), which
     the module validates itself: Ansible's per-entry validation of ``services`` costs far more
-    for large tables (docs/benchmarks-ipvsadm.md)."""
+    for large tables (docs/benchmarks-ipvsadm.md). ``drained``: addresses whose weight keepalived
+    holds at 0 (lvs.cluster.drain)."""
     try:
-        return DesiredState.from_params(model.ipvsadm_services(services)).table_text()
+        return DesiredState.from_params(model.ipvsadm_services(services, drained)).table_text()
     except IpvsError as exc:
         raise AnsibleFilterError('lvs.cluster.ipvsadm_table: %s' % exc)
 
@@ -100,6 +116,8 @@ class FilterModule(object):
         return {
             'director_view': director_view,
             'real_server_vips': real_server_vips,
+            'drain_targets': drain_targets,
+            'drain_summary': drain_summary,
             'real_server_methods': real_server_methods,
             'real_server_gateway': real_server_gateway,
             'real_server_kernel': real_server_kernel,

@@ -21,6 +21,7 @@ __metaclass__ = type
 import ipaddress
 import math
 
+from ansible_collections.lvs.cluster.plugins.module_utils import drain
 from ansible_collections.lvs.cluster.plugins.module_utils import fields
 from ansible_collections.lvs.cluster.plugins.module_utils import grammar
 from ansible_collections.lvs.cluster.plugins.module_utils import keepalived_ranges
@@ -822,6 +823,7 @@ def director_view(services, instances, director, directors, hostvars, settings=N
         'virtual_servers': keepalived,
         'static_services': static,
         'keepalived_keys': sorted(service_key(s) for s in keepalived),
+        'drain_files': drain.attach(keepalived, settings.get('drain_dir') or drain.DEFAULT_DIR),
         'expected_states': dict((i['name'], i['expected_state']) for i in view_instances if i['state_hook']),
         'kernel_modules': sorted(modules),
         'needs_forwarding': any(s['method'] == 'NAT' for s in svcs),
@@ -868,8 +870,12 @@ def real_server_vips(services, host, hostvars):
     return result
 
 
-def ipvsadm_services(services):
-    """Normalised services -> the ``services`` option of the lvs.cluster.ipvsadm module."""
+def ipvsadm_services(services, drained=()):
+    """Normalised services -> the ``services`` option of the lvs.cluster.ipvsadm module.
+
+    ``drained``: real server addresses drained on the director (lvs.cluster.drain); keepalived holds
+    their weight at 0 where their drain file applies (``rs['drain']``, see drain.attach)."""
+    drained = set(drained or ())
     method = {'DR': 'route', 'NAT': 'masq', 'TUN': 'tunnel'}
     result = []
     for svc in services:
@@ -893,7 +899,8 @@ def ipvsadm_services(services):
             entry['one_packet'] = True
         thresholds = (('uthreshold', 'upper_threshold'), ('lthreshold', 'lower_threshold'))
         entry['real_servers'] = [
-            dict({'address': rs['address'], 'port': rs['port'], 'weight': rs['weight'],
+            dict({'address': rs['address'], 'port': rs['port'],
+                  'weight': 0 if rs.get('drain') and rs['address'] in drained else rs['weight'],
                   'method': method[svc['method']]},
                  **{option: rs[key] for key, option in thresholds if rs[key] is not None})
             for rs in svc['real_servers']]

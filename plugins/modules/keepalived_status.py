@@ -38,6 +38,13 @@ options:
     description: PID file of the keepalived parent process.
     type: path
     default: /run/keepalived.pid
+  drain_dir:
+    description:
+      - Directory of the real servers' drain files (C(director_drain_dir), see M(lvs.cluster.drain));
+        when given, RV(drained) lists the real servers drained on this director, whose IPVS weight
+        keepalived holds at 0.
+    type: path
+    version_added: 0.2.0
   expect:
     description:
       - Instance name to expected state, V(MASTER) or V(BACKUP); null accepts either.
@@ -84,6 +91,13 @@ problems:
   elements: str
   sample:
     - VI_1 is BACKUP, expected MASTER
+drained:
+  description: The real server addresses drained on this director (O(drain_dir)); empty without it.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.2.0
+  sample: [192.0.2.11]
 healthy:
   description: True when RV(problems) is empty.
   returned: always
@@ -92,6 +106,7 @@ healthy:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.lvs.cluster.plugins.module_utils.drain import drained_addresses
 from ansible_collections.lvs.cluster.plugins.module_utils.vrrp import (
     assess,
     keepalived_pid,
@@ -105,6 +120,7 @@ def main():
             state_dir=dict(type='path', default='/run/lvs-cluster/vrrp'),
             pid_file=dict(type='path', default='/run/keepalived.pid'),
             expect=dict(type='dict', default={}),
+            drain_dir=dict(type='path'),
         ),
         supports_check_mode=True,
     )
@@ -117,8 +133,9 @@ def main():
     pid = keepalived_pid(module.params['pid_file'])
     states = read_states(module.params['state_dir'])
     problems = assess(pid is not None, states, expect)
+    drained = drained_addresses(module.params['drain_dir']) if module.params['drain_dir'] else []
     module.exit_json(changed=False, running=pid is not None, pid=pid, instances=states,
-                     problems=problems, healthy=not problems)
+                     problems=problems, healthy=not problems, drained=drained)
 
 
 if __name__ == '__main__':

@@ -4,7 +4,8 @@
 health check between them (keepalived.conf, the one thing that differs, is the one task that
 runs there), a rolling keepalived restart, and site.yml taking the change back (a real server
 leaves: its VIP goes only after the directors stopped sending it traffic) and repairing drift on
-two hosts (test_converged.py's, found there in check mode), while a client keeps
+two hosts (test_converged.py's, found there in check mode) with web2 drained (it stays drained
+through that run's reloads and health checks until undrain.yml), while a client keeps
 sending requests. A client that lets TCP retransmit a lost SYN twice (4 s timeout, each step;
 curl's own connect timeout is 300 s) must see 0 failures; the requests a hand-over delayed are
 counted (1 s or more, 3 s or more).
@@ -80,6 +81,12 @@ def test_rollout_and_restart_under_load(nodes):
         assert preempted is None, 'dir1 preempted dir2 at %.1f s into restart.yml' % (preempted - started)
         # back to the inventory without the change: web3 leaves the service, rr again; the same
         # run repairs test_converged.py's drift (dir2 runs every task, web1 only its list's task)
+        # a drain outlasts site.yml: web2 drained (playbooks/drain.yml, not waiting for its
+        # connections: test_drain.py does) before the run that reloads both directors' keepalived
+        started = now(nodes['client'])
+        rc, out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web2', '-e', '{"director_drain_wait": false}')
+        phases.append(('drain.yml web2', started, started + drain_s))
+        assert rc == 0, failure(out)
         drift(nodes)
         started = now(nodes['client'])
         rc, out, back_s = ansible_playbook('site.yml', '-v')
@@ -98,6 +105,16 @@ def test_rollout_and_restart_under_load(nodes):
         for director in ('dir1', 'dir2'):
             assert re.search(r'TCP\s+10\.88\.0\.100:80 rr', table(nodes, director)), table(nodes, director)
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22'}
+        for director in ('dir1', 'dir2'):
+            assert re.search(r'->\s+10\.88\.0\.22:80\s+Route\s+0\s', table(nodes, director)), table(nodes, director)
+        started = now(nodes['client'])
+        rc, out, undrain_s = ansible_playbook('undrain.yml', '-e', 'real_server=web2')
+        phases.append(('undrain.yml web2', started, started + undrain_s))
+        assert rc == 0, failure(out)
+        print('web2 drained before site.yml, still drained after it, returned: drain.yml %.1f s, undrain.yml %.1f s'
+              % (drain_s, undrain_s))
+        for director in ('dir1', 'dir2'):
+            assert re.search(r'->\s+10\.88\.0\.22:80\s+Route\s+1\s', table(nodes, director)), table(nodes, director)
         assert ' 10.88.0.100/32 ' not in nodes['web3'].check_output('ip -o addr show dev lo')
         # web3 kept its VIP through the directors' plays; the last play removed it
         # (web3's list lost the VIP: the first play's handler adds the listed VIPs and removes none)

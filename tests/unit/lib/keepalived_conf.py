@@ -387,6 +387,10 @@ def _virtual_server(vs):
                 rbody.append(_n(key, rs[key]))
         if rs['checker']:
             rbody.append(_checker(rs['checker']))
+        if rs['weight'] > 0:
+            # the drain file of playbooks/drain.yml: weight minus its own while it holds 1
+            rbody.append(_n('FILE_CHECK', children=[_n('track_file', 'lvs_drain_' + rs['address']),
+                                                    _n('weight', -rs['weight'])]))
         body.append(_n('real_server', rs['address'], rs['port'], children=rbody))
     return _n(*head, children=body)
 
@@ -405,6 +409,10 @@ def expected_tree(view, variables):
         if v['director_pinnable']:
             tree.append(_n('track_file', 'lvs_pin', children=[
                 _n('file', v['director_handover_pin_file']), _n('weight', -253), _n('init_file', 0)]))
+    drained = sorted({rs['address'] for vs in view['virtual_servers'] for rs in vs['real_servers'] if rs['weight'] > 0})
+    tree += [_n('track_file', 'lvs_drain_' + address, children=[
+        _n('file', '%s/%s' % (s.get('drain_dir', '/var/lib/lvs-cluster/drain'), address)), _n('init_file', 0)])
+        for address in drained]
     tree += [_n('vrrp_sync_group', g['name'], children=[_n('group', children=[_n(m) for m in g['instances']])])
              for g in view['sync_groups']]
     tree += [_instance(inst, v) for inst in view['instances']]

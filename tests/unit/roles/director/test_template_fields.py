@@ -77,6 +77,14 @@ track_file lvs_pin {
     init_file 0
 }
 
+# playbooks/drain.yml writes 1 to a real server's file, undrain.yml 0: each real server below with a
+# weight above 0 has a FILE_CHECK of weight minus its own, so 1 makes it quiescent (weight 0) without
+# a reload. A missing file is created holding 0; a present one is kept across restarts and reloads.
+track_file lvs_drain_10.0.0.21 {
+    file "/var/lib/lvs-cluster/drain/10.0.0.21"
+    init_file 0
+}
+
 vrrp_instance VI_1 {
     state MASTER
     interface eth0
@@ -106,6 +114,10 @@ virtual_server 10.0.0.100 80 {
             connect_timeout 1
             retry 1
             delay_before_retry 0.5
+        }
+        FILE_CHECK {
+            track_file lvs_drain_10.0.0.21
+            weight -1
         }
     }
 }
@@ -208,6 +220,11 @@ FULL_BLOCKS = [
     script "/bin/b"
     interval 2
 }'''),
+    # no drain file for 10.0.0.22: weight 0 (keepalived would read a track file of weight 0 as up/down)
+    ('track_file lvs_drain_2001:db8::31', '''track_file lvs_drain_2001:db8::31 {
+    file "/var/lib/lvs-cluster/drain/2001:db8::31"
+    init_file 0
+}'''),
     ('vrrp_instance VI_V2', '''vrrp_instance VI_V2 {
     state BACKUP
     interface eth1
@@ -298,6 +315,10 @@ FULL_BLOCKS = [
             misc_path "/bin/p"
             misc_dynamic
         }
+        FILE_CHECK {
+            track_file lvs_drain_10.0.0.21
+            weight -1
+        }
     }
 
     real_server 10.0.0.22 443 {
@@ -336,6 +357,10 @@ FULL_BLOCKS = [
             retry 1
             delay_before_retry 0.5
         }
+        FILE_CHECK {
+            track_file lvs_drain_10.0.1.21
+            weight -1
+        }
     }
 }'''),
     ('virtual_server fwmark 7', '''virtual_server fwmark 7 {
@@ -345,6 +370,10 @@ FULL_BLOCKS = [
 
     real_server 10.0.0.31 0 {
         weight 1
+        FILE_CHECK {
+            track_file lvs_drain_10.0.0.31
+            weight -1
+        }
     }
 }'''),
     ('virtual_server fwmark 9', '''virtual_server fwmark 9 {
@@ -359,6 +388,10 @@ FULL_BLOCKS = [
             connect_timeout 1
             retry 1
             delay_before_retry 0.5
+        }
+        FILE_CHECK {
+            track_file lvs_drain_2001:db8::31
+            weight -1
         }
     }
 }'''),
@@ -379,7 +412,8 @@ def test_every_keyword_blocks_in_order(full):
     """Scripts, track files, sync groups, instances, services: in that order, sorted by name / address."""
     headers = [line for line in full.splitlines() if line.endswith('{') and not line.startswith(' ')]
     assert headers == ['global_defs {', 'vrrp_script chk_a {', 'vrrp_script chk_b {', 'track_file lvs_handover {',
-                       'track_file lvs_pin {', 'vrrp_instance VI_V2 {', 'vrrp_instance VI_WEB {',
+                       'track_file lvs_pin {', 'track_file lvs_drain_10.0.0.21 {', 'track_file lvs_drain_10.0.0.31 {',
+                       'track_file lvs_drain_10.0.1.21 {', 'track_file lvs_drain_2001:db8::31 {', 'vrrp_instance VI_V2 {', 'vrrp_instance VI_WEB {',
                        'virtual_server 10.0.0.100 443 {', 'virtual_server 10.0.1.53 53 {', 'virtual_server fwmark 7 {',
                        'virtual_server fwmark 9 {']
     for name in ('web', 'dns', 'm4', 'm6'):
@@ -567,7 +601,7 @@ def test_handover_pin_and_state_hook(all_vars, extra, handover, pin, hook):
         assert block(text, 'track_file lvs_handover') == (
             'track_file lvs_handover {\n    file "%s"\n    weight 0\n    init_file 0\n}' % handover_file)
     else:
-        assert 'track_file' not in text
+        assert 'lvs_handover' not in text and 'track_file {' not in instance
     if pin:
         assert block(text, 'track_file lvs_pin') == (
             'track_file lvs_pin {\n    file "%s/pin"\n    weight -253\n    init_file 0\n}' % handover_file.rsplit('/', 1)[0])
@@ -621,7 +655,13 @@ def test_global_defs(all_vars, present, absent):
      ['        SSL_GET {\n', '            enable_sni\n', '                path /h\n                status_code 200 204\n'], []),
     ({'checker': {'type': 'DNS_CHECK', 'dns_type': 'soa', 'dns_name': 'example.com'}},
      ['            type SOA\n            name example.com\n'], []),
-    ({'checker': 'NONE'}, [], ['CHECK', 'GET']),
+    ({'checker': 'NONE'}, ['        weight 1\n        FILE_CHECK {\n'], ['TCP_CHECK', 'HTTP_GET', 'MISC_CHECK', 'GET']),
+    # the drain file's FILE_CHECK takes the weight to 0: minus the real server's own weight
+    ({'real_servers': [{'address': '10.0.0.21', 'weight': 7}]},
+     ['        FILE_CHECK {\n            track_file lvs_drain_10.0.0.21\n            weight -7\n        }\n'], []),
+    # weight 0: no FILE_CHECK (keepalived reads a track file of weight 0 as up/down), no drain file
+    ({'real_servers': [{'address': '10.0.0.21', 'weight': 0}, {'address': '10.0.0.22'}]},
+     ['    real_server 10.0.0.21 80 {\n        weight 0\n        TCP_CHECK {\n'], ['lvs_drain_10.0.0.21']),
     ({'real_servers': [{'address': '10.0.0.21', 'weight': 7, 'inhibit_on_failure': True, 'notify_up': '/bin/u'}]},
      ['        weight 7\n        inhibit_on_failure\n        notify_up "/bin/u"\n        TCP_CHECK {\n'],
      ['notify_down']),
@@ -724,3 +764,21 @@ def test_fwmark_rules_one_line_per_family_and_service():
                     '\t}\n'
                     '}\n')
     assert 'theirs' not in text and '10.0.0.104' not in text
+
+
+def test_drain_files_one_per_address_with_a_weight():
+    """One drain track file per real server address with a weight above 0 in some service, in the
+    director_drain_dir; each real_server's FILE_CHECK subtracts that service's own weight."""
+    services = [svc(real_servers=[{'address': '10.0.0.21', 'weight': 3}, {'address': '10.0.0.22', 'weight': 0}]),
+                svc(name='alt', port=8080, real_servers=[{'address': '10.0.0.21', 'weight': 5}])]
+    text = conf(services=services, extra={'director_drain_dir': '/srv/drain'})
+    tops = [line for line in text.splitlines() if line.startswith('track_file lvs_drain')]
+    assert tops == ['track_file lvs_drain_10.0.0.21 {']
+    assert block(text, 'track_file lvs_drain_10.0.0.21') == (
+        'track_file lvs_drain_10.0.0.21 {\n    file "/srv/drain/10.0.0.21"\n    init_file 0\n}')
+    assert 'lvs_drain_10.0.0.22' not in text
+    web, alt = block(text, 'virtual_server 10.0.0.100 80'), block(text, 'virtual_server 10.0.0.100 8080')
+    assert lines(block(web, 'real_server 10.0.0.21 80'))[-5:] == [
+        'FILE_CHECK {', 'track_file lvs_drain_10.0.0.21', 'weight -3', '}', '}']
+    assert 'FILE_CHECK' not in block(web, 'real_server 10.0.0.22 80')
+    assert 'weight -5' in block(alt, 'real_server 10.0.0.21 8080')
