@@ -45,22 +45,30 @@ def _address(value):
 
 
 def endpoint(address, port):
-    """``ADDRESS:PORT`` as ipvsadm -Ln prints it (an IPv6 address in brackets)."""
-    address = _address(address)
+    """``ADDRESS:PORT`` as ipvsadm -Ln prints it (an IPv6 address in brackets; ``address`` as
+    the model and ipvsadm_info spell it)."""
     return '%s:%s' % ('[%s]' % address if ':' in address else address, port)
 
 
 def _outcome(result):
     """A registered result -> (asked, error): not asked or unreachable is (False, why)."""
     if not isinstance(result, Mapping) or result.get('skipped'):
-        return False, 'was not asked (not in this run)'
+        return False, 'was not asked (not in this run, or a task failed on it)'
     if result.get('unreachable'):
         return False, 'could not be reached'
     return True, None
 
 
-def _real_server(inv, live, drained):
-    """One row: ``inv`` the inventory's real server (None: IPVS only), ``live`` IPVS's (None: absent)."""
+def _weight_0(single, inventory_weight):
+    """Why a real server of inventory weight > 0, not drained, has weight 0 in IPVS."""
+    if single:
+        return 'weight 0 in IPVS, %d in the inventory (run site.yml)' % inventory_weight
+    return 'weight 0 in IPVS, not drained (checker failed, inhibit_on_failure)'
+
+
+def _real_server(inv, live, drained, single):
+    """One row: ``inv`` the inventory's real server (None: IPVS only), ``live`` IPVS's (None: absent);
+    ``single``: no keepalived (no checker, no drain)."""
     address = (inv or live)['address']
     port = (inv or live)['port']
     weight = None if live is None else live.get('weight')
@@ -76,7 +84,7 @@ def _real_server(inv, live, drained):
         if is_drained and weight > 0:
             note = 'drained, but IPVS weight still %d' % weight
     else:
-        checker, note = DOWN, 'weight 0 in IPVS, not drained (inhibit_on_failure)'
+        checker, note = DOWN, _weight_0(single, inventory_weight)
     rates = (live or {}).get('rates') or {}
     return {
         'address': address,
@@ -98,24 +106,24 @@ def _real_server(inv, live, drained):
 def _why_down(row):
     """Why an inventory real server does not count, for the problem that names the service."""
     where = endpoint(row['address'], row['port'])
+    if row['checker'] == DOWN and row['in_ipvs']:
+        return '%s: %s' % (where, row['note'])
     if not row['in_ipvs']:
         return '%s not in IPVS' % where
     if row['drained']:
         return '%s drained' % where
-    if row['inventory_weight'] == 0:
-        return '%s has weight 0 in the inventory' % where
-    return '%s has weight 0 in IPVS (checker failed)' % where
+    return '%s has weight 0 in the inventory' % where
 
 
 def _rs_key(address, port):
-    return (_address(address), int(port or 0))
+    return (_address(address), port)
 
 
-def director_services(services, table, drained):
+def director_services(services, table, drained, single=False):
     """A reachable director's services: the inventory's (model order), then those only IPVS has.
 
     ``services``: normalised inventory services; ``table``: ipvsadm_info's ``services``;
-    ``drained``: set of addresses. Each service: ``name`` (None when not in the inventory),
+    ``drained``: set of addresses; ``single``: no keepalived. Each service: ``name`` (None when not in the inventory),
     ``key``, ``in_ipvs``, ``healthy`` (the inventory real servers in IPVS with weight > 0, not
     drained) and ``real_servers`` (the inventory's, then those only IPVS has).
     """
@@ -125,16 +133,16 @@ def director_services(services, table, drained):
         key = service_key(svc)
         live = live_by_key.pop(key, None)
         live_rs = dict((_rs_key(rs['address'], rs['port']), rs) for rs in (live or {}).get('real_servers') or [])
-        rows = [_real_server(rs, live_rs.pop(_rs_key(rs['address'], rs['port']), None), drained)
+        rows = [_real_server(rs, live_rs.pop(_rs_key(rs['address'], rs['port']), None), drained, single)
                 for rs in svc['real_servers']]
-        rows += [_real_server(None, rs, drained) for rs in (live or {}).get('real_servers') or []
+        rows += [_real_server(None, rs, drained, single) for rs in (live or {}).get('real_servers') or []
                  if _rs_key(rs['address'], rs['port']) in live_rs]
         result.append({'name': svc['name'], 'key': key, 'in_ipvs': live is not None,
                        'healthy': sum(1 for row in rows if row['healthy']), 'real_servers': rows})
     for svc in table:
         if svc['key'] in live_by_key:
             result.append({'name': None, 'key': svc['key'], 'in_ipvs': True, 'healthy': 0,
-                           'real_servers': [_real_server(None, rs, drained) for rs in svc.get('real_servers') or []]})
+                           'real_servers': [_real_server(None, rs, drained, single) for rs in svc.get('real_servers') or []]})
     return result
 
 
@@ -159,7 +167,7 @@ def _director(host, services, results, single):
                             % (host, why))
         else:
             drained = sorted(set(_address(a) for a in drain['drained']))
-    entries = director_services(services, ipvs['services'], set(drained))
+    entries = director_services(services, ipvs['services'], set(drained), single)
     for svc in entries:
         if svc['name'] is None or svc['healthy']:
             continue

@@ -172,7 +172,8 @@ def test_counters_land_on_their_real_server():
 W1, W2 = '10.88.0.21', '10.88.0.22'
 UP = (True, 1, 1, 'up', False, True, None)
 ABSENT = (False, None, 1, 'down', False, False, 'not in IPVS')
-INHIBITED = (True, 0, 1, 'down', False, False, 'weight 0 in IPVS, not drained (inhibit_on_failure)')
+INHIBIT = 'weight 0 in IPVS, not drained (checker failed, inhibit_on_failure)'
+INHIBITED = (True, 0, 1, 'down', False, False, INHIBIT)
 DRAINED = (True, 0, 1, 'up', True, False, None)
 WWW = 'dir1: service www (tcp:10.88.0.100:80) has no healthy real server: '
 
@@ -190,7 +191,7 @@ WWW = 'dir1: service www (tcp:10.88.0.100:80) has no healthy real server: '
                   'dir1: service sticky (fwmark:1) has no healthy real server: 10.88.0.21:0 drained, 10.88.0.22:0 drained'],
                  id='both drained'),
     pytest.param(edit(drop=['-r 10.88.0.21:80'], weights={'-r 10.88.0.22:80': 0}), (), ABSENT, INHIBITED,
-                 [WWW + '10.88.0.21:80 not in IPVS, 10.88.0.22:80 has weight 0 in IPVS (checker failed)'],
+                 [WWW + '10.88.0.21:80 not in IPVS, 10.88.0.22:80: ' + INHIBIT],
                  id='one failed, one inhibited'),
     pytest.param(edit(drop=['-r 10.88.0.21:80'], weights={'-r 10.88.0.22:80': 0}), (W2,), ABSENT, DRAINED,
                  [WWW + '10.88.0.21:80 not in IPVS, 10.88.0.22:80 drained'], id='one failed, the other drained'),
@@ -259,6 +260,8 @@ def test_what_the_inventory_does_not_list_is_shown_and_never_counted():
     assert (leftover['name'], leftover['key'], leftover['in_ipvs'], leftover['healthy']) == (
         None, 'tcp:10.88.0.104:80', True, 0)
     assert [brief(r) for r in leftover['real_servers']] == [(True, 1, None, '-', False, False, 'not in inventory')]
+    assert [line.split()[:4] for line in report['table'] if '10.88.0.104' in line] == [
+        ['dir1', '-', 'tcp:10.88.0.104:80', '10.88.0.23:80']]
     assert report['problems'] == ['dir1: service tun (tcp:10.88.0.103:80) has no healthy real server: '
                                   '10.90.0.41:80 not in IPVS']
 
@@ -267,10 +270,10 @@ def test_what_the_inventory_does_not_list_is_shown_and_never_counted():
     ({'ipvs': {'unreachable': True, 'msg': 'ssh: connect to host 10.88.0.12 port 22: No route to host'},
       'drain': {'unreachable': True}},
      False, 'dir2 could not be reached: its IPVS table is unknown', 'could not be reached'),
-    ({'ipvs': None, 'drain': None}, False, 'dir2 was not asked (not in this run): its IPVS table is unknown',
-     'was not asked (not in this run)'),
-    ({'ipvs': {'skipped': True}}, False, 'dir2 was not asked (not in this run): its IPVS table is unknown',
-     'was not asked (not in this run)'),
+    ({'ipvs': None, 'drain': None}, False, 'dir2 was not asked (not in this run, or a task failed on it): its IPVS table is unknown',
+     'was not asked (not in this run, or a task failed on it)'),
+    ({'ipvs': {'skipped': True}}, False, 'dir2 was not asked (not in this run, or a task failed on it): its IPVS table is unknown',
+     'was not asked (not in this run, or a task failed on it)'),
     # failed_when: false keeps the module's message
     ({'ipvs': {'changed': False, 'failed': False, 'failed_when_result': False,
                'msg': 'Failed to find required executable "ipvsadm"'}},
@@ -291,7 +294,7 @@ def test_a_director_whose_table_is_unknown_is_a_problem(dir2, reachable, problem
     ({'changed': False, 'failed': False, 'msg': 'state_dir /var/lib/lvs-cluster/drain is not a directory'},
      'state_dir /var/lib/lvs-cluster/drain is not a directory'),
     ({'unreachable': True}, 'could not be reached'),
-    (None, 'was not asked (not in this run)'),
+    (None, 'was not asked (not in this run, or a task failed on it)'),
 ])
 def test_unknown_drain_state_is_a_problem_and_weight_0_shows_down(drain_result, why):
     report = run(dir1={'ipvs': ipvs(edit(weights={'-r 10.88.0.21:': 0})), 'drain': drain_result})
@@ -308,9 +311,32 @@ def test_single_director_has_no_drain_and_no_vrrp():
     report = status.report(svcs, {'dir1': {'ipvs': ipvs(save), 'drain': None}}, None, single=True)
     assert report['vrrp'] is None
     assert report['directors']['dir1']['drained'] == []
-    assert brief(rs(report, 'dir1', 'www', W1)) == INHIBITED
+    # no checker here: a weight 0 the inventory does not give is a table not yet converged
+    assert brief(rs(report, 'dir1', 'www', W1)) == (True, 0, 1, 'down', False, False,
+                                                    'weight 0 in IPVS, 1 in the inventory (run site.yml)')
     assert [s['name'] for s in report['directors']['dir1']['services']] == ['www', 'nat', 'tun', None]
     assert report['problems'] == []
+    alone = status.report(svcs, {'dir1': {'ipvs': ipvs(edit(weights={'-r 10.88.0.2': 0}))}}, None, single=True)
+    assert alone['problems'] == [WWW + '10.88.0.21:80: weight 0 in IPVS, 1 in the inventory (run site.yml), '
+                                 '10.88.0.22:80: weight 0 in IPVS, 1 in the inventory (run site.yml)']
+
+
+def test_keepalived_directors_are_the_default_their_drain_state_is_read():
+    report = status.report(services(), {'dir1': {'ipvs': ipvs(), 'drain': None}})
+    assert report['problems'] == ['dir1: the drain state is unknown (was not asked (not in this run, or a task failed '
+                                  'on it)): a real server with weight 0 shows as down']
+
+
+def test_real_servers_are_told_apart_by_port():
+    """One host, two ports (NAT): the one IPVS lacks is down, the other keeps its counters."""
+    raw = copy.deepcopy(SERVICES)
+    raw[2]['real_servers'].append({'host': 'nat1', 'port': 8081})
+    save = edit(add=['-a -t 10.88.0.102:80 -r 10.89.0.31:8081 -m -w 1'], drop=['-r 10.89.0.31:8080'])
+    report = run(raw=raw, dir1={'ipvs': ipvs(save)}, dir2=False)
+    rows = svc(report, 'dir1', 'nat')['real_servers']
+    assert [(r['port'], r['checker'], r['in_ipvs'], r['active_conns']) for r in rows] == [
+        (8080, 'down', False, None), (8081, 'up', True, None)]
+    assert svc(report, 'dir1', 'nat')['healthy'] == 1
 
 
 def test_single_director_health_rule_still_applies():
@@ -369,6 +395,15 @@ TABLE = [
     'dir2      -        -                   -                -          -    -  -        -             -         -'
     '    -      -       -      -       -  could not be reached',
 ]
+
+
+def test_a_service_only_ipvs_has_and_without_real_servers_still_has_its_line():
+    report = run(dir1={'ipvs': ipvs(edit(add=['-A -t 10.88.0.104:80 -s rr']))}, dir2=False)
+    assert report['directors']['dir1']['services'][-1] == {'name': None, 'key': 'tcp:10.88.0.104:80', 'in_ipvs': True,
+                                                           'healthy': 0, 'real_servers': []}
+    assert report['table'][-1].split() == ['dir1', '-', 'tcp:10.88.0.104:80'] + ['-'] * 13 + [
+        'not', 'in', 'inventory,', 'no', 'real', 'server']
+    assert report['problems'] == []
 
 
 def test_table_for_people():
