@@ -119,7 +119,7 @@ def _rs_key(address, port):
     return (_address(address), port)
 
 
-def director_services(services, table, drained, single=False):
+def director_services(services, table, drained, single):
     """A reachable director's services: the inventory's (model order), then those only IPVS has.
 
     ``services``: normalised inventory services; ``table``: ipvsadm_info's ``services``;
