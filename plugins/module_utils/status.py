@@ -17,11 +17,7 @@ __metaclass__ = type
 
 import ipaddress
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2
-    from collections import Mapping
-
+from ansible.module_utils.six.moves.collections_abc import Mapping
 from ansible_collections.lvs.cluster.plugins.module_utils.model import service_key
 
 RATES = ('cps', 'inpps', 'outpps', 'inbps', 'outbps')
