@@ -16,7 +16,7 @@ from ansible_collections.lvs.cluster.plugins.module_utils import status
 
 
 def status_report(hostvars, directors, services, single=False, ipvs_var='lvs_status_ipvs',
-                  drain_var='lvs_status_drain', vrrp_var='lvs_vrrp_status'):
+                  drain_var='lvs_vrrp_status', vrrp_var='lvs_vrrp_status'):
     """Join the registered ipvsadm_info, drain and keepalived_status results of every director."""
     if not isinstance(directors, (list, tuple)):
         raise AnsibleFilterError('lvs.cluster.status_report: directors must be a list of hosts')

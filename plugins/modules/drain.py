@@ -122,7 +122,7 @@ entries:
   type: list
   elements: dict
 at_start:
-  description: The same at the start of the wait (what the wait waited for).
+  description: The same before the file was written (what the wait waited for).
   returned: when something was waited for
   type: list
   elements: dict
@@ -200,21 +200,26 @@ def main():
         drained = drained | {address} if want else drained - {address}
         module.exit_json(drained=sorted(drained), entries=[], **result)
 
-    # Act.
-    if changed:
-        write_file(module, path, '1\n' if want else '0\n', prefix='.lvs_drain_')
+    # Act: the table as it was (what the wait waits for), the file, then the wait.
     statuses = []
-    if params['wait'] != 'none' and params['entries']:
+    waiting = params['wait'] != 'none' and params['entries']
+    if waiting:
         ipvsadm = Ipvsadm(module)
 
         def look():
             return drain.observe(gather_info(ipvsadm, ['thresholds'])['services'], address, params['entries'], want)
 
+        try:
+            result['at_start'] = look()
+        except IpvsError as exc:
+            module.fail_json(msg=str(exc), **result)
+    if changed:
+        write_file(module, path, '1\n' if want else '0\n', prefix='.lvs_drain_')
+    if waiting:
         start = time.time()
         deadline = start + params['timeout']
         try:
             statuses = look()
-            result['at_start'] = statuses
             while drain.unsettled(statuses) and time.time() < deadline:
                 time.sleep(POLL)
                 statuses = look()

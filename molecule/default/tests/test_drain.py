@@ -3,7 +3,7 @@
 """Drain and return a real server under load (playbooks/drain.yml and undrain.yml): keepalived
 sets web1's weight to 0 on both directors from its drain file, without a reload; a download in
 flight to web1 finishes; no new connection goes to web1; the drain outlasts a keepalived reload
-and a restart; the return gives web1 its weight back and it gets traffic
+and a restart; status.yml shows it drained; the return gives web1 its weight back and it gets traffic
 again. The client's request loop (4 s timeout, as the rollout's) sees 0 failures throughout.
 The rollout test proves that a drain outlasts a site.yml run too.
 """
@@ -18,7 +18,7 @@ from conftest import (HANDOVER_TIMEOUT_S, VIP, ansible_playbook, failed_requests
                       start_probe, stop_probe, wait_for)
 
 WEB1 = '10.88.0.21'
-STREAM_BYTES = 1048576   # /stream: 1 MiB at 64 KiB/s (prepare.yml), about 16 s
+SLOW_BYTES = 1048576     # /slow: 1 MiB at 16 KiB/s (prepare.yml), about 64 s: still open when drain.yml waits
 QUIET_S = 5              # traffic watched after the drain for a new connection to web1
 
 
@@ -52,12 +52,12 @@ def streams_to(nodes, address):
 
 
 def start_streams(nodes, count=2):
-    """``count`` slow downloads of /stream from the client (rr: one on each web node), each
+    """``count`` slow downloads of /slow from the client (rr: one on each web node), each
     writing one line when it ends: start, end, http code, bytes, curl's exit status."""
     client = nodes['client']
     for n in range(count):
-        client.check_output('rm -f /tmp/drain-stream{0}.status; (b=$(date +%s.%N); w=$(curl -s -o /dev/null --max-time 90 '
-                            '-w "%{{http_code}} %{{size_download}}" http://{1}/stream); rc=$?; '
+        client.check_output('rm -f /tmp/drain-stream{0}.status; (b=$(date +%s.%N); w=$(curl -s -o /dev/null --max-time 150 '
+                            '-w "%{{http_code}} %{{size_download}}" http://{1}/slow); rc=$?; '
                             'echo "$b $(date +%s.%N) ${{w:-000 0}} exit=$rc" > /tmp/drain-stream{0}.status) '
                             '> /dev/null 2>&1 &'.format(n, VIP))
         time.sleep(0.3)
@@ -66,7 +66,7 @@ def start_streams(nodes, count=2):
 def stream_results(nodes, count=2):
     client = nodes['client']
     wait_for('the streams to end', lambda: all('exit=' in client.check_output(
-        'cat /tmp/drain-stream%d.status 2>/dev/null || true' % n) for n in range(count)), 90, 1)
+        'cat /tmp/drain-stream%d.status 2>/dev/null || true' % n) for n in range(count)), 150, 1)
     return [client.check_output('cat /tmp/drain-stream%d.status' % n).split() for n in range(count)]
 
 
@@ -103,10 +103,11 @@ def test_drain_and_return_under_load(nodes):
         assert dict((d, nodes[d].check_output('cat /run/keepalived.pid').strip()) for d in ('dir1', 'dir2')) == pids
         for director in ('dir1', 'dir2'):
             assert set(weights(nodes, director).values()) == {0}, weights(nodes, director)
+        assert 'www (tcp:10.88.0.100:80, port 80): weight 1 -> 0' in dir1_lines, dir1_lines
         assert streams_to(nodes, WEB1) == []
         # the download in flight to web1 finished whole, before drain.yml returned
         for began, ended, code, size, code_exit in stream_results(nodes):
-            assert (code, int(size), code_exit) == ('200', STREAM_BYTES, 'exit=0'), (code, size, code_exit)
+            assert (code, int(size), code_exit) == ('200', SLOW_BYTES, 'exit=0'), (code, size, code_exit)
         # from now on, no new connection to web1 (the probe keeps sending requests; the wait above
         # could only end at 0 connections because none came during it either)
         before = connections_scheduled(nodes)
@@ -123,6 +124,12 @@ def test_drain_and_return_under_load(nodes):
         for director in ('dir1', 'dir2'):
             assert weights(nodes, director) == {'TCP %s:80' % VIP: 0, 'FWM 1': 0}, (director, weights(nodes, director))
         assert connections_scheduled(nodes) == before, 'a new connection went to web1 after the reload or restart'
+        # status.yml shows the drain on both directors and, web2 serving, finds nothing wrong
+        rc, out, status_s = ansible_playbook('status.yml')
+        assert rc == 0, failure(out)
+        rows = re.findall(r'^\s*"(dir\d)\s+(\w+)\s+\S+\s+10\.88\.0\.21:\d+\s+web1\s+(\d+)\s+1\s+(\w+)\s+(yes|no)\s', out, re.M)
+        print('status.yml (%.1f s), web1: %s' % (status_s, rows))
+        assert sorted(rows) == [(d, svc, '0', 'up', 'yes') for d in ('dir1', 'dir2') for svc in ('sticky', 'www')], out
         # the return: the inventory weight again, and web1 gets new connections
         rc, out, undrain_s = ansible_playbook('undrain.yml', '-e', 'real_server=web1')
         assert rc == 0, failure(out)

@@ -25,9 +25,10 @@ def table(*weights):
 
 
 def director(address, state, ipvs, drained=(), **more):
+    # keepalived_status with drain_dir, as status.yml registers it: VRRP states and the drains
     return dict({'lvs_address': address, 'lvs_vrrp_status': {
-        'running': True, 'instances': {'VI_WEB': {'state': state}}}, 'lvs_status_ipvs': ipvs,
-        'lvs_status_drain': {'changed': False, 'drained': list(drained)}}, **more)
+        'running': True, 'instances': {'VI_WEB': {'state': state}}, 'drained': list(drained)},
+        'lvs_status_ipvs': ipvs}, **more)
 
 
 def hostvars(dir1, dir2):
@@ -68,7 +69,7 @@ def test_single_director_reads_no_vrrp_and_no_drain(single):
     and what a drain variable holds is not read."""
     services = [dict(SERVICES[0], real_servers=[{'host': 'web1', 'weight': 0}])]
     one = director('10.88.0.11', 'MASTER', table(0), ['10.88.0.21'], lvs_single_director=True)
-    one['lvs_status_drain'] = {'skipped': True}
+    one['lvs_vrrp_status'] = {'skipped': True}
     report = status_report(hostvars(one, None), ['dir1'], services, single=single)
     assert report['vrrp'] is None
     assert report['directors']['dir1']['drained'] == []

@@ -94,14 +94,15 @@ def content(tmp_path, name='192.0.2.9'):
 
 
 def test_drain_writes_1_and_waits_for_weight_then_connections(monkeypatch, tmp_path):
-    polls = [listing(3, 4, 2), listing(0, 4, 2, weight7=0), listing(0, 1, 2), listing(0, 0, 0)]
+    # before the write, keepalived not there yet, weights set, then the connections end
+    polls = [listing(3, 4, 2), listing(3, 4, 2), listing(0, 4, 2, weight7=0), listing(0, 1, 2), listing(0, 0, 0)]
     out, n = run(monkeypatch, polls, address='192.0.2.9', state='drained', entries=ENTRIES,
                  state_dir=str(tmp_path), wait='connections', timeout=60)
     assert not out.failed, out.result
     assert content(tmp_path) == '1\n'
     result = out.result
     assert result['changed'] is True and result['drained'] == ['192.0.2.9']
-    assert n == 4
+    assert n == 5
     assert result['waited'] == {'weight': 0.5, 'connections': 1.0}
     assert [(s['key'], s['weight'], s['active_conns'], s['inactive_conns']) for s in result['entries']] == [
         ('tcp:192.0.2.100:80', 0, 0, 0), ('fwmark:7', 0, 0, 0)]
@@ -112,7 +113,7 @@ def test_drain_writes_1_and_waits_for_weight_then_connections(monkeypatch, tmp_p
 def test_wait_weight_does_not_wait_for_connections(monkeypatch, tmp_path):
     out, n = run(monkeypatch, [listing(0, 4, 2)], address='192.0.2.9', state='drained', entries=ENTRIES,
                  state_dir=str(tmp_path), wait='weight')
-    assert not out.failed and n == 1
+    assert not out.failed and n == 2                      # before the write, and once after it
     assert out.result['waited'] == {'weight': 0.0}
 
 
@@ -122,7 +123,7 @@ def test_connections_timeout_fails_and_stays_drained(monkeypatch, tmp_path):
     assert out.failed
     assert '192.0.2.9 still has 3 active and 1 inactive connections after 5 s; it stays drained' in out.result['msg']
     assert content(tmp_path) == '1\n'
-    assert n == 11                                        # 0.0 .. 5.0 s, every 0.5 s
+    assert n == 12                                        # before the write, then 0.0 .. 5.0 s every 0.5 s
 
 
 def test_keepalived_not_applying_it_fails(monkeypatch, tmp_path):
