@@ -84,9 +84,9 @@ def test_rollout_and_restart_under_load(nodes):
         # a drain outlasts site.yml: web2 drained (playbooks/drain.yml, not waiting for its
         # connections: test_drain.py does) before the run that reloads both directors' keepalived
         started = now(nodes['client'])
-        rc, out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web2', '-e', '{"director_drain_wait": false}')
+        rc, drain_out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web2', '-e', '{"director_drain_wait": false}')
         phases.append(('drain.yml web2', started, started + drain_s))
-        assert rc == 0, failure(out)
+        assert rc == 0, failure(drain_out)
         drift(nodes)
         started = now(nodes['client'])
         rc, out, back_s = ansible_playbook('site.yml', '-v')
@@ -108,9 +108,9 @@ def test_rollout_and_restart_under_load(nodes):
         for director in ('dir1', 'dir2'):
             assert re.search(r'->\s+10\.88\.0\.22:80\s+Route\s+0\s', table(nodes, director)), table(nodes, director)
         started = now(nodes['client'])
-        rc, out, undrain_s = ansible_playbook('undrain.yml', '-e', 'real_server=web2')
+        rc, undrain_out, undrain_s = ansible_playbook('undrain.yml', '-e', 'real_server=web2')
         phases.append(('undrain.yml web2', started, started + undrain_s))
-        assert rc == 0, failure(out)
+        assert rc == 0, failure(undrain_out)
         print('web2 drained before site.yml, still drained after it, returned: drain.yml %.1f s, undrain.yml %.1f s'
               % (drain_s, undrain_s))
         for director in ('dir1', 'dir2'):
