@@ -371,7 +371,7 @@ def test_docs_list_every_range_and_role_variable():
     names = set(k.replace('advert_int_v2', 'advert_int').replace('advert_int_v3', 'advert_int')
                 .replace('virtual_port', 'port').replace('threshold', 'uthreshold') for k in model.RANGES)
     unranged = ('packages', 'sysctl', 'fast_rerun', 'ipvsadm_purge', 'handover', 'health_check', 'vrrp_strict',
-                'vrrp_skip_check_adv_addr', 'smtp_alert', 'enable_script_security', 'log_detail')
+                'vrrp_skip_check_adv_addr', 'smtp_alert', 'enable_script_security', 'log_detail', 'drain_wait')
     names |= set('director_' + k for k in settings.DIRECTOR if k not in unranged)
     names |= set('real_server_' + k for k in ('interface', 'rp_filter'))
     missing = sorted(name for name in names if '`%s' % name not in text)
