@@ -15,9 +15,8 @@ interface): keepalived removes a real server whose check fails, or sets its weig
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ipaddress
-
 from ansible.module_utils.six.moves.collections_abc import Mapping
+from ansible_collections.lvs.cluster.plugins.module_utils.ipvs_names import IpvsError, canonical_address
 from ansible_collections.lvs.cluster.plugins.module_utils.model import service_key
 
 RATES = ('cps', 'inpps', 'outpps', 'inbps', 'outbps')
@@ -33,10 +32,11 @@ COLUMNS = (('DIRECTOR', 'director', False), ('SERVICE', 'service', False), ('KEY
 
 
 def _address(value):
-    """One spelling per address (``2001:DB8::9`` and ``2001:db8::9`` are one real server)."""
+    """One spelling per address (``2001:DB8::9`` and ``2001:db8::9`` are one real server), as
+    ipvsadm prints it (ipvs_names.canonical_address, which drain.py uses too)."""
     try:
-        return str(ipaddress.ip_address(str(value)))
-    except ValueError:
+        return canonical_address(value)[1]
+    except IpvsError:
         return str(value)
 
 
