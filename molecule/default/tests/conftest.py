@@ -109,16 +109,20 @@ def _host(address):
 
 
 def pytest_runtest_logreport(report):
-    """A digest for the end of a long log (tests/run-all prints it after molecule's destroy
-    output, where a CI log that is cut still shows it): each test's outcome and duration, and the
-    last lines of each failure's explanation."""
+    """The last lines of each failure's explanation, printed when the test ends, and a digest
+    for the end of a long log (tests/run-all prints it after molecule's destroy output, where a
+    CI log that is cut still shows it): each test's outcome and duration, and those lines."""
+    lines = str(report.longrepr).splitlines()[-DIGEST_LINES:] if report.failed else []
+    if lines:
+        # at once too: a run that CI stops at its time limit never reaches pytest's own summary
+        text = '\n'.join('    ' + line for line in lines)
+        print('\n%s failed (%s, %.1f s):\n%s' % (report.nodeid, report.when, report.duration, text))
     digest = os.environ.get('LVS_TEST_DIGEST')
     if not digest or (report.when != 'call' and not report.failed):
         return
     with open(digest, 'a') as handle:
         handle.write('%s %s (%s, %.1f s)\n' % (report.outcome.upper(), report.nodeid, report.when, report.duration))
-        if report.failed:
-            handle.writelines('    %s\n' % line for line in str(report.longrepr).splitlines()[-DIGEST_LINES:])
+        handle.writelines('    %s\n' % line for line in lines)
 
 
 @pytest.fixture(scope='session')

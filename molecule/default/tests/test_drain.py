@@ -20,6 +20,7 @@ from conftest import (HANDOVER_TIMEOUT_S, VIP, ansible_playbook, failed_requests
 WEB1 = '10.88.0.21'
 SLOW_BYTES = 1048576     # /slow: 1 MiB at 16 KiB/s (prepare.yml), about 64 s: still open when drain.yml waits
 QUIET_S = 5              # traffic watched after the drain for a new connection to web1
+TCPFIN_S = 20            # director_lvs_timeouts.tcpfin in the scenario's inventory
 
 
 def weights(nodes, director, address=WEB1):
@@ -81,13 +82,17 @@ def test_drain_and_return_under_load(nodes):
     # weights as the inventory gives them: 1 in the DR service and in the fwmark service
     for director in ('dir1', 'dir2'):
         assert set(weights(nodes, director).values()) == {1}, weights(nodes, director)
+    # keepalived set the inventory's FIN_WAIT timeout (director_lvs_timeouts), which bounds the wait
+    for director in ('dir1', 'dir2'):
+        timeouts = nodes[director].check_output('ipvsadm -Ln --timeout')
+        assert re.search(r'\(tcp tcpfin udp\): \d+ %d \d+' % TCPFIN_S, timeouts), (director, timeouts)
     start_streams(nodes)
-    wait_for('a download in flight to web1', lambda: streams_to(nodes, WEB1), 10)
+    wait_for('a download in flight to web1', lambda: streams_to(nodes, WEB1), 30)
     start_probe(nodes, 900, 'drain', timeout=HANDOVER_TIMEOUT_S)
     try:
         pids = dict((d, nodes[d].check_output('cat /run/keepalived.pid').strip()) for d in ('dir1', 'dir2'))
         started = time.monotonic()
-        rc, out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web1', '-e', '{"director_drain_timeout": 240}')
+        rc, out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web1', '-e', '{"director_drain_timeout": 150}')
         assert rc == 0, failure(out)
         dir1_lines = summary_lines(out, 'dir1')
         print('\ndrain.yml took %.1f s; dir1 said: %s' % (drain_s, ' | '.join(dir1_lines)))
