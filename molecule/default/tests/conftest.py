@@ -222,6 +222,15 @@ def ansible_playbook(playbook, *args):
     return proc.returncode, re.sub(r'\x1b\[[0-9;]*m', '', proc.stdout), round(time.monotonic() - started, 1)
 
 
+def slowest_tasks(output, count=6):
+    """The ``count`` slowest tasks of a run, as ansible.posix.profile_tasks summed them (molecule's
+    ansible.cfg enables it): 'TASK (SECONDS s)', for the log of a run that took long."""
+    recap = output[output.rfind('TASKS RECAP'):] if 'TASKS RECAP' in output else ''
+    found = re.findall(r'^(\S.*?) -+ (\d+\.\d+)s$', recap, re.M)
+    found.sort(key=lambda item: -float(item[1]))
+    return ', '.join('%s (%s s)' % (name, secs) for name, secs in found[:count])
+
+
 # Task names as ansible-playbook prints them, for task_hosts: the first task of each role's install
 # block (a host that runs it runs every task) and the task that writes each generated file.
 DIRECTOR_PACKAGES_TASK = ('lvs.cluster.director : Install the director packages (keepalived, ipvsadm, iproute2 by default; '

@@ -19,7 +19,7 @@ import re
 
 from conftest import (DIRECTOR_PACKAGES_TASK, DRIFT, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK, REAL_SERVER_ARP_TASK,
                       VIP_LIST_TASK, ansible_playbook, changed, checks, drift, failed_requests, failure, handover_summary,
-                      journal_time, now, real_servers, settled, start_probe, stop_probe, table, task_hosts)
+                      journal_time, now, real_servers, settled, slowest_tasks, start_probe, stop_probe, table, task_hosts)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -49,7 +49,7 @@ def test_rollout_and_restart_under_load(nodes):
         phases.append(('site.yml with the change', started, started + change_s))
         assert rc == 0, failure(out)
         order = director_order(out, 'Directors')
-        print('\nchange rolled out in %.1f s, directors in order %s' % (change_s, order))
+        print('\nchange rolled out in %.1f s, directors in order %s; slowest tasks: %s' % (change_s, order, slowest_tasks(out)))
         assert order == ['dir2', 'dir1'], order
         # only keepalived.conf differed on the directors, only the VIP list on web3: those tasks
         # changed them, and no host ran its install tasks
@@ -71,7 +71,8 @@ def test_rollout_and_restart_under_load(nodes):
         rc, out, restart_s = ansible_playbook('restart.yml', '-e', '@' + CHANGE)
         phases.append(('restart.yml', started, started + restart_s))
         assert rc == 0, failure(out)
-        print('rolling keepalived restart in %.1f s, order %s' % (restart_s, director_order(out, 'Restart')))
+        print('rolling keepalived restart in %.1f s, order %s; slowest tasks: %s'
+              % (restart_s, director_order(out, 'Restart'), slowest_tasks(out)))
         assert director_order(out, 'Restart') == ['dir2', 'dir1']
         # the master came back pinned at priority 1 and dir2 handed the VIP back drained (yield:
         # FAULT, a priority 0 advert), instead of dir1 preempting dir2, which drops the VIP at once
@@ -92,7 +93,7 @@ def test_rollout_and_restart_under_load(nodes):
         rc, out, back_s = ansible_playbook('site.yml', '-v')
         phases.append(('site.yml back (web3 out, drift repaired)', started, started + back_s))
         assert rc == 0, failure(out)
-        print('change taken back and drift repaired in %.1f s' % back_s)
+        print('change taken back and drift repaired in %.1f s; slowest tasks: %s' % (back_s, slowest_tasks(out)))
         assert checks(out) == {'dir1': False, 'dir2': False, 'web1': False, 'web2': True, 'web3': False,
                                'nat1': True, 'tun1': True}, failure(out)
         for host, path, mode in DRIFT:
