@@ -238,6 +238,9 @@ DIRECTOR_PACKAGES_TASK = ('lvs.cluster.director : Install the director packages 
 KEEPALIVED_CONF_TASK = 'lvs.cluster.director : Render keepalived.conf (validated by keepalived -t before it replaces the old one)'
 REAL_SERVER_ARP_TASK = 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot'
 VIP_LIST_TASK = 'lvs.cluster.real_server : Write the list of VIPs'
+VIP_SCRIPT_TASK = 'lvs.cluster.real_server : Install the VIP script'
+HELPER_SCRIPTS_TASK = ('lvs.cluster.director : Install the lvs.cluster helper scripts (root-owned, as keepalived script security '
+                       'requires)')
 
 
 def task_hosts(output, task, results=('ok', 'changed')):
@@ -267,15 +270,35 @@ def changed(output, hosts):
 
 
 # Drift that site.yml's one-call check must find: (host, file, mode it is given); the roles install
-# both files 0644 and 0755. dir2's helper script is not a generated config (every task runs);
-# web1's VIP list is the one thing that differs there (only its task runs).
-DRIFT = (('web1', '/etc/lvs-real-server.conf', 0o600), ('dir2', '/usr/local/libexec/lvs-cluster/lvs-handover', 0o700))
-DRIFT_UNDONE = {'/etc/lvs-real-server.conf': 0o644, '/usr/local/libexec/lvs-cluster/lvs-handover': 0o755}
+# the scripts 0755 and the VIP list 0644. A drifted script is not a generated config: its host runs
+# every task of its role, each of which must change nothing but that file (the rerun of every task
+# that proves them idempotent: molecule's own idempotence step keeps the one-call check, see
+# converge.yml). A drifted VIP list is the one thing that differs on its host: only its task runs.
+# CHECK_DRIFT: test_converged.py, in check mode (the Debian 13 director, a Debian 12 DR real server).
+# REPAIR_DRIFT: test_rollout.py's last site.yml run, for real (the Debian 12 director, the NAT real
+# server, and web1's VIP list).
+HANDOVER_SCRIPT = '/usr/local/libexec/lvs-cluster/lvs-handover'
+VIP_SCRIPT = '/usr/local/sbin/lvs-real-server'
+VIP_LIST = '/etc/lvs-real-server.conf'
+CHECK_DRIFT = (('web1', VIP_SCRIPT, 0o700), ('dir2', HANDOVER_SCRIPT, 0o700))
+REPAIR_DRIFT = (('web1', VIP_LIST, 0o600), ('nat1', VIP_SCRIPT, 0o700), ('dir1', HANDOVER_SCRIPT, 0o700))
+DRIFT_UNDONE = {VIP_LIST: 0o644, VIP_SCRIPT: 0o755, HANDOVER_SCRIPT: 0o755}
 
 
-def drift(nodes, undo=False):
-    for host, path, mode in DRIFT:
+def drift(nodes, which, undo=False):
+    for host, path, mode in which:
         nodes[host].check_output('chmod %o %s' % (DRIFT_UNDONE[path] if undo else mode, path))
+
+
+def changed_tasks(output, host):
+    """The names of the tasks and handlers that reported ``host`` changed (a serial play's task
+    counts once), from an ansible-playbook output."""
+    names = set()
+    for name, section in re.findall(r'^(?:TASK|RUNNING HANDLER) \[(.*?)\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)',
+                                    output, re.M):
+        if re.search(r'^changed: \[%s[\]\s]' % re.escape(host), section, re.M):
+            names.add(name)
+    return names
 
 
 def failure(output):

@@ -3,8 +3,8 @@
 """Safe rollout: site.yml changes the directors one at a time (backup first, master last) with a
 health check between them (keepalived.conf, the one thing that differs, is the one task that
 runs there), a rolling keepalived restart, and site.yml taking the change back (a real server
-leaves: its VIP goes only after the directors stopped sending it traffic) and repairing drift on
-two hosts (test_converged.py's, found there in check mode) with web2 drained (it stays drained
+leaves: its VIP goes only after the directors stopped sending it traffic) and repairing drift (every
+task runs again on dir1 and nat1 and must change only the drifted file) with web2 drained (it stays drained
 through that run's reloads and health checks until undrain.yml), while a client keeps
 sending requests. A client that lets TCP retransmit a lost SYN twice (4 s timeout, each step;
 curl's own connect timeout is 300 s) must see 0 failures; the requests a hand-over delayed are
@@ -17,9 +17,10 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import (DIRECTOR_PACKAGES_TASK, DRIFT, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK, REAL_SERVER_ARP_TASK,
-                      VIP_LIST_TASK, ansible_playbook, changed, checks, drift, failed_requests, failure, handover_summary,
-                      journal_time, now, real_servers, settled, slowest_tasks, start_probe, stop_probe, table, task_hosts)
+from conftest import (DIRECTOR_PACKAGES_TASK, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, HELPER_SCRIPTS_TASK, KEEPALIVED_CONF_TASK,
+                      REAL_SERVER_ARP_TASK, REPAIR_DRIFT, VIP_LIST_TASK, VIP_SCRIPT_TASK, ansible_playbook, changed, changed_tasks,
+                      checks, drift, failed_requests, failure, handover_summary, journal_time, now, real_servers, settled,
+                      slowest_tasks, start_probe, stop_probe, table, task_hosts)
 
 CHANGE = os.path.join(os.path.dirname(__file__), '..', 'files', 'rollout-change.yml')
 
@@ -48,6 +49,7 @@ def test_rollout_and_restart_under_load(nodes):
         rc, out, change_s = ansible_playbook('site.yml', '-e', '@' + CHANGE)
         phases.append(('site.yml with the change', started, started + change_s))
         assert rc == 0, failure(out)
+        conf_only_changed = changed_tasks(out, 'dir1')  # the master's keepalived.conf change: its reload hands the VIPs over
         order = director_order(out, 'Directors')
         print('\nchange rolled out in %.1f s, directors in order %s; slowest tasks: %s' % (change_s, order, slowest_tasks(out)))
         assert order == ['dir2', 'dir1'], order
@@ -81,28 +83,35 @@ def test_rollout_and_restart_under_load(nodes):
         preempted = journal_time(nodes['dir2'], r'Master received advert from 10\.88\.0\.11 with higher priority', started, wait=0)
         assert preempted is None, 'dir1 preempted dir2 at %.1f s into restart.yml' % (preempted - started)
         # back to the inventory without the change: web3 leaves the service, rr again; the same
-        # run repairs test_converged.py's drift (dir2 runs every task, web1 only its list's task)
+        # run repairs drift (REPAIR_DRIFT: dir1 and nat1 run every task, web1 only its list's task)
         # a drain outlasts site.yml: web2 drained (playbooks/drain.yml, not waiting for its
         # connections: test_drain.py does) before the run that reloads both directors' keepalived
         started = now(nodes['client'])
         rc, drain_out, drain_s = ansible_playbook('drain.yml', '-e', 'real_server=web2', '-e', '{"director_drain_wait": false}')
         phases.append(('drain.yml web2', started, started + drain_s))
         assert rc == 0, failure(drain_out)
-        drift(nodes)
+        drift(nodes, REPAIR_DRIFT)
         started = now(nodes['client'])
         rc, out, back_s = ansible_playbook('site.yml', '-v')
         phases.append(('site.yml back (web3 out, drift repaired)', started, started + back_s))
         assert rc == 0, failure(out)
-        print('change taken back and drift repaired in %.1f s; slowest tasks: %s' % (back_s, slowest_tasks(out)))
+        repaired = dict((host, sorted(changed_tasks(out, host))) for host in ('dir1', 'dir2', 'nat1'))
+        print('change taken back and drift repaired in %.1f s; changed: %s; slowest tasks: %s'
+              % (back_s, repaired, slowest_tasks(out)))
         assert checks(out) == {'dir1': False, 'dir2': False, 'web1': False, 'web2': True, 'web3': False,
-                               'nat1': True, 'tun1': True}, failure(out)
-        for host, path, mode in DRIFT:
+                               'nat1': False, 'tun1': True}, failure(out)
+        for host, path, mode in REPAIR_DRIFT:
             assert '%s has mode %04o, not %04o' % (path, mode, DRIFT_UNDONE[path]) in out, failure(out)
             assert nodes[host].file(path).mode == DRIFT_UNDONE[path]
-        assert task_hosts(out, DIRECTOR_PACKAGES_TASK) == {'dir2'}, failure(out)
-        assert task_hosts(out, REAL_SERVER_ARP_TASK) == set(), failure(out)
+        assert task_hosts(out, DIRECTOR_PACKAGES_TASK) == {'dir1'}, failure(out)
+        assert task_hosts(out, REAL_SERVER_ARP_TASK) == {'nat1'}, failure(out)
         assert task_hosts(out, VIP_LIST_TASK, ('changed',)) == {'web1', 'web3'}, failure(out)
-        assert changed(out, ('web2', 'nat1', 'tun1')) == {'web2': 0, 'nat1': 0, 'tun1': 0}, failure(out)
+        assert changed(out, ('web2', 'tun1')) == {'web2': 0, 'tun1': 0}, failure(out)
+        # every task ran again on dir1 and nat1 for real: none changed anything but the drifted
+        # file and what the first run's keepalived.conf change changed on dir1 (its task alone ran)
+        assert changed_tasks(out, 'nat1') == {VIP_SCRIPT_TASK}, failure(out)
+        assert KEEPALIVED_CONF_TASK in conf_only_changed, conf_only_changed
+        assert changed_tasks(out, 'dir1') == conf_only_changed | {HELPER_SCRIPTS_TASK}, (conf_only_changed, repaired['dir1'])
         for director in ('dir1', 'dir2'):
             assert re.search(r'TCP\s+10\.88\.0\.100:80 rr', table(nodes, director)), table(nodes, director)
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22'}
