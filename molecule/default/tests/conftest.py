@@ -243,12 +243,18 @@ HELPER_SCRIPTS_TASK = ('lvs.cluster.director : Install the lvs.cluster helper sc
                        'requires)')
 
 
+def task_sections(output):
+    """(kind, name, the result lines under it) for each TASK and RUNNING HANDLER header of an
+    ansible-playbook output, in order: its lines run to the next task, handler or play."""
+    return re.findall(r'^(TASK|RUNNING HANDLER) \[(.*)\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)', output, re.M)
+
+
 def task_hosts(output, task, results=('ok', 'changed')):
     """The hosts with one of ``results`` under ``task`` (the name ansible-playbook prints, role
     prefix included) in an ansible-playbook output; a serial play prints a task once per batch.
     A task the output never names (renamed, or not reached) fails, rather than reading as run by
     no host: a skipped task is still printed, with its "skipping" lines."""
-    sections = re.findall(r'^TASK \[%s\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)' % re.escape(task), output, re.M)
+    sections = [lines for kind, name, lines in task_sections(output) if kind == 'TASK' and name == task]
     assert sections, 'no task %r in the output' % task
     hosts = set()
     for section in sections:
@@ -293,12 +299,8 @@ def drift(nodes, which, undo=False):
 def changed_tasks(output, host):
     """The names of the tasks and handlers that reported ``host`` changed (a serial play's task
     counts once), from an ansible-playbook output."""
-    names = set()
-    for name, section in re.findall(r'^(?:TASK|RUNNING HANDLER) \[(.*?)\].*\n((?:(?!TASK \[|RUNNING HANDLER \[|PLAY ).*\n)*)',
-                                    output, re.M):
-        if re.search(r'^changed: \[%s[\]\s]' % re.escape(host), section, re.M):
-            names.add(name)
-    return names
+    return set(name for kind, name, lines in task_sections(output)
+               if re.search(r'^changed: \[%s[\]\s]' % re.escape(host), lines, re.M))
 
 
 def failure(output):
