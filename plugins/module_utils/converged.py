@@ -23,6 +23,7 @@ import pwd
 import re
 import stat
 
+from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.lvs.cluster.plugins.module_utils import files
 from ansible_collections.lvs.cluster.plugins.module_utils import kmod
 from ansible_collections.lvs.cluster.plugins.module_utils import sysctl
@@ -74,6 +75,11 @@ def file_checksum(path):
         for block in iter(lambda: handle.read(65536), b''):
             digest.update(block)
     return digest.hexdigest()
+
+
+def content_checksum(content):
+    """SHA-1 of a text as written to a file (UTF-8), to compare with file_checksum."""
+    return hashlib.sha1(to_bytes(content)).hexdigest()
 
 
 def _existing(path, is_kind, noun, found):

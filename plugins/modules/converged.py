@@ -82,9 +82,18 @@ options:
         type: path
         required: true
       checksum:
-        description: SHA-1 of the wanted content, for example C(lookup('template', ...) | hash('sha1')).
+        description:
+          - SHA-1 of the wanted content, for example C(lookup('template', ...) | hash('sha1')).
+          - One of O(files[].checksum) and O(files[].content) is required.
         type: str
-        required: true
+      content:
+        description:
+          - The wanted content itself, compared by its SHA-1 (UTF-8), so that one list of files
+            serves this check and M(lvs.cluster.config_files).
+        type: str
+      validate:
+        description: Not used here; accepted so that a list made for M(lvs.cluster.config_files) can be passed as it is.
+        type: str
       mode:
         description: Octal mode as a string, for example V("0644").
         type: str
@@ -139,7 +148,7 @@ attributes:
     support: none
     details: Nothing changes, so there is nothing to show; RV(differences) lists what differs.
 notes:
-  - The checksums are kept out of logs (no_log), as a file may hold VRRP passwords.
+  - The checksums and contents are kept out of logs (no_log), as a file may hold VRRP passwords.
   - A host reported converged is one where the tasks the check stands for would each report
     no change. Runtime state that those tasks do not enforce either (the IPVS table, VRRP state)
     is not part of it; the roles check that separately on every run.
@@ -204,7 +213,8 @@ LANG_ENV = {'LANG': 'C', 'LC_ALL': 'C', 'LC_MESSAGES': 'C'}
 def main():
     path_entry = dict(path=dict(type='path', required=True), mode=dict(type='str', required=True),
                       owner=dict(type='str', default='root'), group=dict(type='str', default='root'))
-    file_entry = dict(path_entry, checksum=dict(type='str', required=True, no_log=True))
+    file_entry = dict(path_entry, checksum=dict(type='str', no_log=True), content=dict(type='str', no_log=True),
+                      validate=dict(type='str'))
     module = AnsibleModule(
         argument_spec=dict(
             packages=dict(type='list', elements='str', default=[]),
@@ -214,7 +224,8 @@ def main():
                                                           persist=dict(type='str', required=True))),
             sysctl=dict(type='dict', options=dict(settings=dict(type='dict', required=True),
                                                   name=dict(type='str', required=True))),
-            files=dict(type='list', elements='dict', default=[], options=file_entry),
+            files=dict(type='list', elements='dict', default=[], options=file_entry,
+                       required_one_of=[['checksum', 'content']], mutually_exclusive=[['checksum', 'content']]),
             directories=dict(type='list', elements='dict', default=[], options=path_entry),
             absent=dict(type='list', elements='path', default=[]),
             services=dict(type='list', elements='str', default=[]),
@@ -237,7 +248,9 @@ def main():
     if params['sysctl'] is not None:
         differences.extend(checks.check_sysctl(params['sysctl']['settings'], params['sysctl']['name']))
     differences.extend(checks.check_directories(params['directories']))
-    by_file = [(entry['path'], checks.check_file(entry)) for entry in params['files']]
+    wanted = [entry if entry['checksum'] else dict(entry, checksum=checks.content_checksum(entry['content']))
+              for entry in params['files']]
+    by_file = [(entry['path'], checks.check_file(entry)) for entry in wanted]
     after = checks.check_absent(params['absent'])
     after.extend(checks.check_services(params['services'], run, systemctl=module.get_bin_path('systemctl')))
     differing_files = [path for path, found in by_file if found]

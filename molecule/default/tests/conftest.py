@@ -239,8 +239,8 @@ KEEPALIVED_CONF_TASK = 'lvs.cluster.director : Render keepalived.conf (validated
 REAL_SERVER_ARP_TASK = 'lvs.cluster.real_server : Hide the VIPs from ARP, now and at boot'
 VIP_LIST_TASK = 'lvs.cluster.real_server : Write the list of VIPs'
 VIP_SCRIPT_TASK = 'lvs.cluster.real_server : Install the VIP script'
-HELPER_SCRIPTS_TASK = ('lvs.cluster.director : Install the lvs.cluster helper scripts (root-owned, as keepalived script security '
-                       'requires)')
+DIRECTOR_FILES_TASK = ("lvs.cluster.director : Write the director's helper scripts, directories, drop-in, log and fwmark files "
+                       '(one call, validated first)')
 
 
 def task_sections(output):

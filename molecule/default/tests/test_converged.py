@@ -13,7 +13,7 @@ two hosts (the preflight still sees the whole inventory)."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from conftest import (CHECK_DRIFT, DIRECTOR_PACKAGES_TASK, HELPER_SCRIPTS_TASK, REAL_SERVER_ARP_TASK, VIP_SCRIPT_TASK,
+from conftest import (CHECK_DRIFT, DIRECTOR_FILES_TASK, DIRECTOR_PACKAGES_TASK, REAL_SERVER_ARP_TASK, VIP_SCRIPT_TASK,
                       ansible_playbook, changed, changed_tasks, checks, drift, failure, task_hosts)
 
 
@@ -31,7 +31,7 @@ def test_drift_is_found_in_check_mode_and_nothing_is_written(nodes):
         # every task on both hosts; the drifted file's task is the one that reports a change
         assert task_hosts(out, DIRECTOR_PACKAGES_TASK) == {'dir2'}, failure(out)
         assert task_hosts(out, REAL_SERVER_ARP_TASK) == {'web1'}, failure(out)
-        assert changed_by == {'dir2': {HELPER_SCRIPTS_TASK}, 'web1': {VIP_SCRIPT_TASK}}, failure(out)
+        assert changed_by == {'dir2': {DIRECTOR_FILES_TASK}, 'web1': {VIP_SCRIPT_TASK}}, failure(out)
         assert changed(out, ('dir2', 'web1')) == {'dir2': 1, 'web1': 1}, failure(out)
     finally:
         # undone by hand

@@ -17,7 +17,7 @@ __metaclass__ = type
 import os
 import re
 
-from conftest import (DIRECTOR_PACKAGES_TASK, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, HELPER_SCRIPTS_TASK, KEEPALIVED_CONF_TASK,
+from conftest import (DIRECTOR_FILES_TASK, DIRECTOR_PACKAGES_TASK, DRIFT_UNDONE, HANDOVER_TIMEOUT_S, KEEPALIVED_CONF_TASK,
                       REAL_SERVER_ARP_TASK, REPAIR_DRIFT, VIP_LIST_TASK, VIP_SCRIPT_TASK, ansible_playbook, changed, changed_tasks,
                       checks, drift, failed_requests, failure, handover_summary, journal_time, now, real_servers, settled,
                       slowest_tasks, start_probe, stop_probe, table, task_hosts)
@@ -111,7 +111,7 @@ def test_rollout_and_restart_under_load(nodes):
         # file and what the first run's keepalived.conf change changed on dir1 (its task alone ran)
         assert repaired['nat1'] == {VIP_SCRIPT_TASK}, failure(out)
         assert KEEPALIVED_CONF_TASK in conf_only_changed, conf_only_changed
-        assert repaired['dir1'] == conf_only_changed | {HELPER_SCRIPTS_TASK}, (conf_only_changed, repaired['dir1'])
+        assert repaired['dir1'] == conf_only_changed | {DIRECTOR_FILES_TASK}, (conf_only_changed, repaired['dir1'])
         for director in ('dir1', 'dir2'):
             assert re.search(r'TCP\s+10\.88\.0\.100:80 rr', table(nodes, director)), table(nodes, director)
             assert real_servers(nodes, director) == {'10.88.0.21', '10.88.0.22'}
