@@ -1,7 +1,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The performance benchmarks of lvs.cluster on the lab's real IPVS kernel (run by tests/bench/run).
 
-Uses molecule/default's six containers (created and prepared by the wrapper) and its inventory,
+Uses molecule/default's eight containers (created and prepared by the wrapper) and its inventory,
 with Ansible and ssh going through the lab's ssh config. Prints one table of figures; --json FILE
 writes them too. Network rule: traffic goes only to the containers this run created.
 """
