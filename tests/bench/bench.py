@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 import ipvsadm_scale as scale_tool  # beside this file (bench.py has its own ipvsadm_scale step)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
@@ -25,6 +27,7 @@ import lvs_journal  # noqa: E402  (tests/lib: shared with the molecule tests)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 INVENTORY = os.path.join(REPO, 'molecule', 'default', 'inventory', 'hosts.yml')
+GROUP_VARS = os.path.join(REPO, 'molecule', 'default', 'inventory', 'group_vars', 'all.yml')
 NODES = {'dir1': '10.88.0.11', 'dir2': '10.88.0.12', 'web1': '10.88.0.21', 'web2': '10.88.0.22',
          'web3': '10.88.0.23', 'client': '10.88.0.30'}
 VIP = '10.88.0.100'
@@ -308,16 +311,24 @@ def play_times(output):
             for this, after in zip(timed, timed[1:])]
 
 
+def services_with_one_weight_changed():
+    """The inventory's own services with web1's weight in www set to 2, and nothing else changed
+    (a list passed with -e replaces the inventory's whole list)."""
+    with open(GROUP_VARS) as handle:
+        services = yaml.safe_load(handle)['lvs_virtual_services']
+    www = [service for service in services if service.get('name') == 'www']
+    web1 = [server for server in www[0]['real_servers'] if server['host'] == 'web1']
+    web1[0]['weight'] = 2
+    return services
+
+
 def site_runs():
     first = playbook()
     log('site.yml first run: %s s, %d changed of %d' % first)
     rerun = playbook()
     log('site.yml rerun: %s s, %d changed of %d' % rerun)
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
-        json.dump({'lvs_virtual_services': [{
-            'name': 'www', 'vip': VIP, 'port': 80, 'scheduler': 'rr', 'method': 'DR',
-            'checker': {'type': 'HTTP_GET', 'path': '/', 'status_code': 200},
-            'real_servers': [{'host': 'web1', 'weight': 2}, {'host': 'web2'}]}]}, handle)
+        json.dump({'lvs_virtual_services': services_with_one_weight_changed()}, handle)
     try:
         weight = playbook('-e', '@' + handle.name)
         log('site.yml one weight changed: %s s, %d changed of %d' % weight)
